@@ -35,7 +35,9 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s module is imported and given its arguments (every command
+    is listed in the help either way), so one command does not pay for the others' imports."""
     parser = _Parser(
         prog="massage-coach",
         description="Sensor-guided self-massage feedback.",
@@ -43,8 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, help_text in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
-        _command_module(name).add_arguments(command_parser)
+        if name == command:
+            _command_module(name).add_arguments(command_parser)
     return parser
+
+
+def _requested_command(argv: Sequence[str]) -> str | None:
+    return next((arg for arg in argv if arg in COMMANDS), None)
 
 
 def _command_module(name: str):  # type: ignore[no-untyped-def]
@@ -53,8 +60,9 @@ def _command_module(name: str):  # type: ignore[no-untyped-def]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(_requested_command(argv)).parse_args(argv)
         if args.command is None:
             build_parser().print_help()
             return EXIT_BAD_INPUT
