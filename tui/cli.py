@@ -25,7 +25,11 @@ COMMANDS: Final[dict[str, str]] = {
     "evaluate": "score the classifier (or another's predictions) against labelled recordings",
     "decode": "decode one captured BLE notification of a device profile to CSV",
     "devices": "scan for supported BLE sensors nearby",
+    "import": "convert a generic IMU CSV log (time, accelerometer, gyroscope) into a recording",
 }
+
+_MODULE_OF_COMMAND: Final[dict[str, str]] = {"import": "import_csv"}
+"""Commands whose module name differs (``import`` is a Python keyword)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,7 +59,7 @@ def _requested_command(argv: Sequence[str]) -> str | None:
 
 
 def _command_module(name: str):  # type: ignore[no-untyped-def]
-    return importlib.import_module(f"tui.commands.{name}")
+    return importlib.import_module(f"tui.commands.{_MODULE_OF_COMMAND.get(name, name)}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

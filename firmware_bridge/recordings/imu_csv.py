@@ -149,6 +149,7 @@ def import_imu_csv(
     *,
     sample_rate_hz: float | None = None,
     device: dict[str, str] | None = None,
+    technique: str | None = None,
     compress: bool = False,
 ) -> Path:
     """Convert a generic IMU CSV log into a recording directory in format v1.
@@ -163,6 +164,8 @@ def import_imu_csv(
         Nominal rate; by default the median sample interval's reciprocal, rounded to 0.1 Hz.
     device:
         Written to ``meta.json`` under ``device``; by default names the source file.
+    technique:
+        The technique profile to note in ``meta.json``, if known.
     compress:
         Write ``samples.csv.gz``.
 
@@ -181,6 +184,7 @@ def import_imu_csv(
         device=device
         if device is not None
         else {"name": "imported IMU CSV", "source": Path(source).name},
+        technique=technique,
         extra={"imported_from": Path(source).name},
     )
     write_recording(destination, meta, samples, compress=compress)
