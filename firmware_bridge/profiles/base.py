@@ -42,6 +42,11 @@ class DecodedPacket:
         packet carries one; ``None`` otherwise.
     sequence:
         The packet's sample counter, when the profile has one (loss detection).
+    native_gyro:
+        For an ``"imu"`` packet that carries a gyroscope: the gyro samples in native units
+        (``native_gyro_unit``), shape ``(n, 3)``; ``native`` then holds the accelerometer.
+    native_gyro_unit:
+        The unit of ``native_gyro`` in words (``"deg/s"``), or ``None``.
     """
 
     channel: str
@@ -52,6 +57,8 @@ class DecodedPacket:
     force_n: NDArray[np.float64] | None = None
     device_time_s: NDArray[np.float64] | None = None
     sequence: int | None = None
+    native_gyro: NDArray[np.float64] | None = None
+    native_gyro_unit: str | None = None
 
     def __len__(self) -> int:
         return int(self.native.shape[0])
