@@ -1,16 +1,50 @@
 """The causal stroke pipeline: sample batches in, strokes and cues out.
 
 Live sessions, replays, ``classify`` and ``evaluate`` all run :class:`StrokePipeline`, so they agree
-sample for sample. INTERFACE ONLY for now: the implementation lands with the stroke-pipeline issue.
+sample for sample: every stage carries its state from batch to batch and makes its decisions at
+sample times, so the output is the same whether the stream arrives one sample at a time or in
+blocks of any size.
+
+Data flow (each stage in :mod:`analysis.stages`): time base (clean runs, gaps) → gravity removal
+(AHRS with a gyro, low-pass without) → velocity and friction vibration → half-strokes along the
+limb axis → loaded glide or return → stroke direction → cadence → cues.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from analysis.events import CalibrationWindow, Cue, EventTable, Stroke
-from analysis.samples import SampleBatch
+from analysis.samples import FloatArray, SampleBatch
+from analysis.stages.cadence import CadenceTracker
+from analysis.stages.cues import CueEngine
+from analysis.stages.direction import (
+    HalfKind,
+    LimbFrame,
+    OtherStroke,
+    OtherStrokeDetector,
+    classify_half,
+)
+from analysis.stages.limb_axis import LimbAxis, learn_axis, orthogonal_cross
+from analysis.stages.loaded_phase import LoadedPhaseDecider
+from analysis.stages.motion import MotionFilter
+from analysis.stages.orientation import GravityRemover, earth_to_sensor
+from analysis.stages.segmentation import HalfStroke, HalfStrokeSegmenter
+from analysis.stages.timebase import CleanRun, TimeBase
 from analysis.techniques import TechniqueProfile
+
+_E0 = np.array([1.0, 0.0, 0.0])
+_E1 = np.array([0.0, 1.0, 0.0])
+
+MIN_DESIGN_RATE_HZ = 8.0
+"""Filters are never designed for a slower rate (their corners would pass Nyquist); a stream that
+slow cannot show a stroke's shape anyway, but it must not crash the pipeline."""
+CALIBRATION_MAX_S = 60.0
+AUTO_CALIBRATION_S = 15.0
+"""Seconds learned from when a recording has no calibration window."""
+"""Longest calibration kept, s (the buffer is a bounded ring)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +79,49 @@ class PipelineUpdate:
     dropped_samples: int
 
 
+class _CalibrationBuffer:
+    """Velocity, vibration and force samples of the calibration window (a bounded ring)."""
+
+    def __init__(self, max_samples: int) -> None:
+        self.max_samples = max_samples
+        self._parts: list[
+            tuple[FloatArray, FloatArray, FloatArray, FloatArray | None, FloatArray | None]
+        ] = []
+        self._count = 0
+
+    def append(
+        self,
+        t: FloatArray,
+        v: FloatArray,
+        acc: FloatArray,
+        vib: FloatArray | None,
+        force: FloatArray | None,
+    ) -> None:
+        self._parts.append((t.copy(), v.copy(), acc.copy(), vib, force))
+        self._count += t.shape[0]
+        while self._count - self._parts[0][0].shape[0] >= self.max_samples:
+            self._count -= self._parts.pop(0)[0].shape[0]
+
+    def arrays(
+        self,
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray | None, FloatArray | None]:
+        if not self._parts:
+            return np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3)), None, None
+        t = np.concatenate([p[0] for p in self._parts])
+        v = np.concatenate([p[1] for p in self._parts])
+        acc = np.concatenate([p[2] for p in self._parts])
+        vibs = [p[3] for p in self._parts if p[3] is not None]
+        forces = [p[4] for p in self._parts if p[4] is not None]
+        n = len(self._parts)
+        vib: FloatArray | None = np.concatenate(vibs) if len(vibs) == n else None
+        force: FloatArray | None = np.concatenate(forces) if len(forces) == n else None
+        return t, v, acc, vib, force
+
+    def clear(self) -> None:
+        self._parts.clear()
+        self._count = 0
+
+
 class StrokePipeline:
     """Stateful, causal classifier. Feed batches in time order; each call returns what it learned.
 
@@ -57,6 +134,12 @@ class StrokePipeline:
     calibration:
         A calibration window on the recording clock, when known in advance (a recording's
         ``meta.json``). Live sessions call :meth:`begin_calibration`/:meth:`end_calibration`.
+    limb_axis:
+        A limb axis learned before (e.g. an earlier calibration of the same user and mounting).
+    auto_calibration_s:
+        Without a calibration window, learn from the first this many seconds of the stream as if
+        they were one (the user's first strokes; their loaded direction is taken as "up"). Off by
+        default: live sessions calibrate on request.
     """
 
     def __init__(
@@ -64,27 +147,257 @@ class StrokePipeline:
         profile: TechniqueProfile,
         sample_rate_hz: float,
         calibration: CalibrationWindow | None = None,
+        limb_axis: LimbAxis | None = None,
+        auto_calibration_s: float | None = None,
     ) -> None:
-        raise NotImplementedError("the stroke pipeline lands with its own issue")
+        self._profile = profile
+        self._timebase = TimeBase(sample_rate_hz)
+        self._rate_hz = max(float(sample_rate_hz), MIN_DESIGN_RATE_HZ)
+        self._gravity: GravityRemover | None = None
+        self._motion = MotionFilter(self._rate_hz)
+        self._segmenter = HalfStrokeSegmenter()
+        self._frame = LimbFrame(self._rate_hz)
+        self._others = OtherStrokeDetector(self._rate_hz)
+        self._cadence = CadenceTracker()
+        self._cues: CueEngine | None = None
+        self._axis: LimbAxis | None = None
+        self._cross = np.array([0.0, 1.0, 0.0])
+        self._decider: LoadedPhaseDecider | None = None
+        self._has_force: bool | None = None
+        self._latest_force: float | None = None
+        self._t_last = 0.0
+        self._cal_window: tuple[float, float] | None = None
+        self._cal_state = "waiting"
+        self._cal_message = ""
+        self._cal_strokes = 0
+        self._cal_buffer = _CalibrationBuffer(int(CALIBRATION_MAX_S * max(sample_rate_hz, 1.0)))
+        self._out_strokes: list[Stroke] = []
+        self._out_cues: list[Cue] = []
+        if limb_axis is not None:
+            self._install_axis(limb_axis)
+            self._cal_state = "learned"
+            self._cal_message = "limb axis given"
+        if calibration is not None:
+            self._cal_window = (calibration.onset_s, calibration.end_s)
+            self._cal_state = "collecting"
+        self._auto_calibration_s = auto_calibration_s if limb_axis is None else None
+
+    # ------------------------------------------------------------------ public interface
+    @property
+    def limb_axis(self) -> LimbAxis | None:
+        """The learned limb axis (``None`` until a calibration succeeded)."""
+        return self._axis
+
+    @property
+    def profile(self) -> TechniqueProfile:
+        return self._profile
 
     def feed(self, batch: SampleBatch) -> PipelineUpdate:
-        raise NotImplementedError
+        """Process one batch of samples (time order); return what became known."""
+        if self._has_force is None and len(batch):
+            self._has_force = batch.force_n is not None
+            self._cues = CueEngine(self._profile, self._has_force)
+        for run in self._timebase.accept(batch):
+            self._process_run(run)
+        return self._update()
 
     def begin_calibration(self) -> None:
         """Start a calibration window at the newest sample seen (live sessions)."""
-        raise NotImplementedError
+        self._cal_window = (self._t_last, float("inf"))
+        self._cal_buffer.clear()
+        self._cal_state = "collecting"
+        self._cal_strokes = 0
+        self._cal_message = "make three slow strokes up the leg"
 
     def end_calibration(self) -> CalibrationStatus:
         """Close the calibration window and learn the limb axis from it."""
-        raise NotImplementedError
+        if self._cal_window is not None and self._cal_state == "collecting":
+            self._cal_window = (self._cal_window[0], self._t_last)
+            self._learn(self._t_last)
+        return self._status()
 
     def set_profile(self, profile: TechniqueProfile) -> None:
         """Switch technique mid-session; the cue rules of the new profile apply from now on."""
-        raise NotImplementedError
+        self._profile = profile
+        if self._cues is not None:
+            self._cues.set_profile(profile)
 
     def finish(self) -> PipelineUpdate:
         """Flush at the end of the stream: decide any stroke still open."""
-        raise NotImplementedError
+        if self._cal_state == "collecting" and self._cal_window is not None:
+            self._learn(self._t_last)
+        return self._update()
+
+    # ------------------------------------------------------------------ internals
+    def _status(self) -> CalibrationStatus:
+        return CalibrationStatus(self._cal_state, self._cal_strokes, self._cal_message)
+
+    def _update(self) -> PipelineUpdate:
+        strokes, self._out_strokes = self._out_strokes, []
+        cues, self._out_cues = self._out_cues, []
+        return PipelineUpdate(
+            strokes=tuple(strokes),
+            cues=tuple(cues),
+            active_cues=self._cues.active if self._cues is not None else frozenset(),
+            cadence_spm=self._cadence.latest_spm,
+            force_n=self._latest_force,
+            calibration=self._status(),
+            t_s=self._t_last,
+            dropped_samples=self._timebase.dropped,
+        )
+
+    def _restart(self, rate_hz: float, has_gyro: bool) -> None:
+        rate_hz = max(rate_hz, MIN_DESIGN_RATE_HZ)
+        if rate_hz != self._rate_hz or self._gravity is None or self._gravity.has_gyro != has_gyro:
+            self._rate_hz = rate_hz
+            self._gravity = GravityRemover(rate_hz, has_gyro)
+            self._motion = MotionFilter(rate_hz)
+            self._frame = LimbFrame(rate_hz)
+            dead_band = self._others.dead_band_mps
+            self._others = OtherStrokeDetector(rate_hz, dead_band)
+        else:
+            self._gravity.reset()
+            self._motion.reset()
+            self._frame.restart()
+        self._segmenter.restart()
+        self._others.restart()
+        if self._decider is not None:
+            self._decider.restart()
+
+    def _process_run(self, run: CleanRun) -> None:
+        s = run.samples
+        if self._cal_state == "waiting" and self._auto_calibration_s is not None:
+            start = float(s.t_s[0])
+            self._cal_window = (start, start + self._auto_calibration_s)
+            self._cal_state = "collecting"
+            self._cal_message = "no calibration: learning from the first strokes"
+        if run.restart or self._gravity is None:
+            self._restart(run.rate_hz, s.gyro_radps is not None)
+        assert self._gravity is not None
+        lin, attitude = self._gravity.process(s.acc_mps2, s.gyro_radps)
+        acc = self._motion.stroke_acceleration(lin)
+        v = self._motion.velocity(lin)
+        if attitude is not None:
+            v = earth_to_sensor(attitude, v)
+            acc = earth_to_sensor(attitude, acc)
+        vib = self._motion.vibration(s.acc_mps2)
+        t = s.t_s
+        self._t_last = float(t[-1])
+        if s.force_n is not None:
+            self._latest_force = float(s.force_n[-1])
+        start = 0
+        if self._cal_window is not None and self._cal_state == "collecting":
+            c0, c1 = self._cal_window
+            i0 = int(np.searchsorted(t, c0, side="left"))
+            i1 = int(np.searchsorted(t, c1, side="right"))
+            if i1 > i0:
+                self._cal_buffer.append(
+                    t[i0:i1],
+                    v[i0:i1],
+                    acc[i0:i1],
+                    None if vib is None else vib[i0:i1],
+                    None if s.force_n is None else s.force_n[i0:i1],
+                )
+            if i1 < t.shape[0]:
+                # the first sample after the window: learn now, segment from here on
+                self._learn(float(t[i1]))
+                start = i1
+            else:
+                return
+        if self._axis is None:
+            return
+        t = t[start:]
+        force = None if s.force_n is None else s.force_n[start:]
+        frame = self._frame.project(v[start:], self._axis.axis, self._cross)
+        acc_frame = self._frame.rotate_like_last(acc[start:], self._axis.axis, self._cross)
+        halves = self._segmenter.process(
+            t, frame, _E0, _E1, None if vib is None else vib[start:], force, acc_frame
+        )
+        others = self._others.process(t, frame, force)
+        # strokes are reported in the order they were decided
+        events: list[tuple[float, int, HalfStroke | OtherStroke]] = [
+            (h.decided_s, 0, h) for h in halves
+        ]
+        events += [(o.decided_s, 1, o) for o in others]
+        events.sort(key=lambda e: (e[0], e[1]))
+        for _, _, item in events:
+            if isinstance(item, HalfStroke):
+                self._on_half(item)
+            else:
+                self._emit_other(item)
+
+    def _install_axis(self, axis: LimbAxis) -> None:
+        self._axis = axis
+        self._cross = orthogonal_cross(axis.axis, axis.cross)
+        self._decider = LoadedPhaseDecider(axis.signature)
+        dead_band = float(np.clip(0.12 * axis.stroke_speed_mps, 0.01, 0.05))
+        self._segmenter.dead_band_mps = dead_band
+        self._segmenter.restart()
+        self._others.set_dead_band(dead_band)
+        self._others.restart()
+        self._frame.restart()
+
+    def _learn(self, now_s: float) -> None:
+        t, v, acc, vib, force = self._cal_buffer.arrays()
+        self._cal_buffer.clear()
+        result = learn_axis(t, v, acc, vib, force, self._rate_hz)
+        self._cal_strokes = result.strokes_seen
+        self._cal_message = result.message
+        if result.axis is None:
+            self._cal_state = "failed"
+            return
+        self._cal_state = "learned"
+        self._install_axis(result.axis)
+        # the calibration strokes were real upward strokes: report them too
+        for half in result.calibration_strokes:
+            self._emit(half, "up", 1.0, now_s)
+
+    def _on_half(self, half: HalfStroke) -> None:
+        assert self._decider is not None
+        if classify_half(half) is not HalfKind.LINEAR:
+            # not a glide (a lifted return, part of a circle): context for the next decision
+            self._decider.note_not_loaded(half)
+            return
+        decision = self._decider.decide(half)
+        late = self._decider.late
+        if late is not None:
+            prev = late.half
+            direction = "unknown" if late.ambiguous else ("up" if prev.sign > 0 else "down")
+            self._emit(prev, direction, late.confidence, half.decided_s)
+        if not decision.loaded:
+            return
+        direction = "unknown" if decision.ambiguous else ("up" if half.sign > 0 else "down")
+        self._emit(half, direction, decision.confidence, half.decided_s)
+
+    def _emit(self, half: HalfStroke, direction: str, confidence: float, now_s: float) -> None:
+        cadence = self._cadence.add(half.onset_s)
+        stroke = Stroke(
+            onset_s=half.onset_s,
+            duration_s=half.duration_s,
+            direction=direction,
+            force_n=half.force_n,
+            technique=self._profile.name,
+            emitted_s=now_s,
+            confidence=round(confidence, 3),
+            cadence_spm=cadence,
+        )
+        self._out_strokes.append(stroke)
+        if self._cues is not None:
+            self._out_cues.extend(self._cues.on_stroke(stroke, now_s))
+
+    def _emit_other(self, other: OtherStroke) -> None:
+        self._out_strokes.append(
+            Stroke(
+                onset_s=other.onset_s,
+                duration_s=other.duration_s,
+                direction=other.direction,
+                force_n=other.force_n,
+                technique=self._profile.name,
+                emitted_s=other.decided_s,
+                confidence=None,
+                cadence_spm=None,
+            )
+        )
 
 
 def classify_samples(
@@ -95,8 +408,16 @@ def classify_samples(
     batch_size: int = 10,
 ) -> EventTable:
     """Run :class:`StrokePipeline` causally over ``samples`` in batches of ``batch_size`` samples
-    and collect every stroke and cue (the offline path of ``classify``, ``evaluate``, ``replay``)."""
-    pipeline = StrokePipeline(profile, sample_rate_hz, calibration)
+    and collect every stroke and cue (the offline path of ``classify``, ``evaluate``, ``replay``).
+
+    A recording without a calibration window is learned from its first ``AUTO_CALIBRATION_S``
+    seconds instead (its first strokes' loaded direction is taken as upward)."""
+    pipeline = StrokePipeline(
+        profile,
+        sample_rate_hz,
+        calibration,
+        auto_calibration_s=AUTO_CALIBRATION_S if calibration is None else None,
+    )
     strokes: list[Stroke] = []
     cues: list[Cue] = []
     for batch in samples.chunks(batch_size):

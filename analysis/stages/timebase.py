@@ -1,0 +1,204 @@
+"""Time base: clean the incoming samples and cut the stream where time jumps.
+
+Rejected and counted: samples with a non-finite value (NaN/inf from a broken decoder), samples
+whose time does not increase (duplicates, out-of-order packets), and samples where an axis sits on
+its rail (saturation). A jump in time larger than a few sample periods is a gap (lost packets, a
+reconnect): every downstream stage restarts after it, so nothing integrated before the gap can leak
+into a stroke after it. Jitter smaller than that is tolerated; the real rate is tracked with a
+running mean of the sample interval and a lasting change of rate also restarts the stages, with
+filters redesigned for the new rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.signal import lfilter
+
+from analysis.samples import STANDARD_GRAVITY_MPS2, SampleBatch
+
+_SATURATION_ACC_MPS2 = 1.4 * STANDARD_GRAVITY_MPS2
+"""An accelerometer axis above this that repeats its previous value exactly is on its rail:
+massage never produces 1.4 g of specific force, and real noise never repeats bit for bit."""
+_SATURATION_GYRO_RADPS = 3.0
+"""Likewise for the gyroscope (the smallest common range is 245 °/s ≈ 4.3 rad/s)."""
+
+
+_RECENT = 15
+"""Sample steps whose median sets the new rate after a change."""
+_RATE_CHANGE = 0.2
+"""Relative deviation of the running mean rate from the design rate that counts as a change."""
+
+
+@dataclass(frozen=True)
+class CleanRun:
+    """Consecutive clean samples. ``restart`` is true when the stages must restart before it (a
+    gap, a saturated stretch, a rate change, or the first run); ``rate_hz`` is the rate the
+    stages should be designed for."""
+
+    samples: SampleBatch
+    restart: bool
+    rate_hz: float
+
+
+class TimeBase:
+    """Validates sample times and values; splits the stream into clean runs.
+
+    Parameters
+    ----------
+    nominal_rate_hz:
+        The device's nominal sample rate in Hz.
+    gap_periods:
+        A time step longer than this many nominal periods (and at least ``min_gap_s``) is a gap.
+    min_gap_s:
+        The shortest time step in seconds that counts as a gap whatever the rate.
+    """
+
+    def __init__(
+        self, nominal_rate_hz: float, gap_periods: float = 4.0, min_gap_s: float = 0.15
+    ) -> None:
+        if not nominal_rate_hz > 0:
+            raise ValueError("the nominal sample rate must be positive")
+        self.design_rate_hz = float(nominal_rate_hz)
+        self._gap_s = max(gap_periods / nominal_rate_hz, min_gap_s)
+        self._last_t_s: float | None = None
+        self._last_acc = np.full(3, np.nan)
+        self._last_gyro = np.full(3, np.nan)
+        # running mean of the sample interval: one-pole filter, ~2 s memory at the nominal rate
+        self._dt_alpha = 1.0 / max(2.0 * nominal_rate_hz, 8.0)
+        self._dt_state = np.array([1.0 / nominal_rate_hz])
+        self._recent_steps = np.zeros(0)
+        self._pending_restart = True
+        self.dropped_nonfinite = 0
+        self.dropped_order = 0
+        self.dropped_saturated = 0
+        self.gaps = 0
+        self.rate_changes = 0
+
+    @property
+    def dropped(self) -> int:
+        """All samples rejected so far (non-finite, out of order or saturated)."""
+        return self.dropped_nonfinite + self.dropped_order + self.dropped_saturated
+
+    @property
+    def measured_rate_hz(self) -> float:
+        return float(1.0 / self._dt_state[0])
+
+    def request_restart(self) -> None:
+        """Make the next run restart the stages (e.g. after the caller changed something)."""
+        self._pending_restart = True
+
+    def accept(self, batch: SampleBatch) -> list[CleanRun]:
+        """Clean one batch and return its runs of usable samples, in time order."""
+        n = len(batch)
+        if n == 0:
+            return []
+        t = batch.t_s
+        keep = np.isfinite(t) & np.isfinite(batch.acc_mps2).all(axis=1)
+        if batch.gyro_radps is not None:
+            keep &= np.isfinite(batch.gyro_radps).all(axis=1)
+        if batch.force_n is not None:
+            keep &= np.isfinite(batch.force_n)
+        self.dropped_nonfinite += int(n - keep.sum())
+        idx = np.flatnonzero(keep)
+        # strictly increasing times: a sample must be later than every sample kept before it
+        prev = -np.inf if self._last_t_s is None else self._last_t_s
+        tk = t[idx]
+        running_max = np.maximum.accumulate(np.concatenate(([prev], tk)))[:-1]
+        ordered = tk > running_max
+        self.dropped_order += int(idx.size - ordered.sum())
+        idx = idx[ordered]
+        if idx.size == 0:
+            return []
+        saturated = self._saturated(batch, idx)
+        self.dropped_saturated += int(saturated.sum())
+        # a saturated sample is a hole: it breaks the run like a gap does
+        good = idx[~saturated]
+        times = t[idx]
+        # restart before sample j when the step to it is a gap or a saturated sample precedes it
+        steps = np.diff(np.concatenate(([prev], times)))
+        breaks = steps > self._gap_s
+        if self._last_t_s is None:
+            breaks[0] = False
+        after_sat = np.concatenate(([False], saturated[:-1])) & ~saturated
+        self.gaps += int(breaks[~saturated].sum())
+        restart_at = (breaks | after_sat)[~saturated]
+        self._last_t_s = float(times[-1])
+        if good.size == 0:
+            self._pending_restart = True
+            return []
+        tg = t[good]
+        # running mean interval over accepted steps; a step across a gap is not an interval
+        steps_g = np.diff(np.concatenate(([prev if np.isfinite(prev) else tg[0]], tg)))
+        steps_g = np.where(
+            restart_at | (steps_g <= 0) | (steps_g > self._gap_s), self._dt_state[0], steps_g
+        )
+        mean_dt, zf = lfilter(
+            [self._dt_alpha],
+            [1.0, self._dt_alpha - 1.0],
+            steps_g,
+            zi=self._dt_state * (1.0 - self._dt_alpha),
+        )
+        self._dt_state = np.array([mean_dt[-1]])
+        del zf
+        rate = 1.0 / mean_dt
+        # the steps just before each sample (carried ring of the last ones), for a robust rate
+        recent = np.concatenate((self._recent_steps, steps_g))
+        self._recent_steps = recent[-_RECENT:]
+        changed = np.abs(rate / self.design_rate_hz - 1.0) > _RATE_CHANGE
+        runs: list[CleanRun] = []
+        cut = np.flatnonzero(restart_at)
+        start = 0
+        bounds: list[int] = [*(int(c) for c in cut if c > 0), good.size]
+        first_restart = self._pending_restart or bool(restart_at[0])
+        for stop in bounds:
+            if stop <= start:
+                continue
+            seg = good[start:stop]
+            # a lasting change of rate: redesign at the first sample where the mean says so
+            changed_here = np.flatnonzero(changed[start:stop])
+            if changed_here.size:
+                c = int(changed_here[0])
+                if c > 0:
+                    runs.append(self._run(batch, seg[:c], first_restart))
+                    first_restart = False
+                k = start + c + recent.size - steps_g.size  # index of this sample in `recent`
+                self.design_rate_hz = float(
+                    1.0 / np.median(recent[max(k + 1 - _RECENT, 0) : k + 1])
+                )
+                self.rate_changes += 1
+                changed[start:] = np.abs(rate[start:] / self.design_rate_hz - 1.0) > _RATE_CHANGE
+                runs.append(self._run(batch, seg[c:], True))
+            else:
+                runs.append(self._run(batch, seg, first_restart))
+            first_restart = True
+            start = stop
+        self._pending_restart = bool(saturated[-1])
+        return runs
+
+    def _run(self, batch: SampleBatch, rows: np.ndarray, restart: bool) -> CleanRun:
+        return CleanRun(
+            SampleBatch(
+                t_s=batch.t_s[rows],
+                acc_mps2=batch.acc_mps2[rows],
+                gyro_radps=None if batch.gyro_radps is None else batch.gyro_radps[rows],
+                force_n=None if batch.force_n is None else batch.force_n[rows],
+            ),
+            restart,
+            self.design_rate_hz,
+        )
+
+    def _saturated(self, batch: SampleBatch, idx: np.ndarray) -> NDArray[np.bool_]:
+        acc = batch.acc_mps2[idx]
+        prev_acc = np.vstack((self._last_acc, acc[:-1]))
+        sat = ((np.abs(acc) > _SATURATION_ACC_MPS2) & (acc == prev_acc)).any(axis=1)
+        self._last_acc = acc[-1].copy()
+        if batch.gyro_radps is not None:
+            gyro = batch.gyro_radps[idx]
+            prev_g = np.vstack((self._last_gyro, gyro[:-1]))
+            sat |= ((np.abs(gyro) > _SATURATION_GYRO_RADPS) & (gyro == prev_g)).any(axis=1)
+            self._last_gyro = gyro[-1].copy()
+        result: NDArray[np.bool_] = sat
+        return result

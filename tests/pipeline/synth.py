@@ -1,0 +1,94 @@
+"""Analytic test signals: a hand gliding along a fixed sensor axis with minimum-jerk strokes.
+
+Everything is computed in closed form (position, velocity, acceleration of a minimum-jerk glide,
+a smooth lift bump on the return), so tests know the truth exactly and do not depend on the
+simulator. The sensor does not rotate: gravity stays on one sensor axis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from analysis.samples import STANDARD_GRAVITY_MPS2, FloatArray, SampleBatch
+
+
+def min_jerk_acc(tau: FloatArray, distance_m: float, duration_s: float) -> FloatArray:
+    """Acceleration (m/s²) of a minimum-jerk glide over ``distance_m`` at phase ``tau`` ∈ [0, 1]."""
+    return distance_m / duration_s**2 * 60.0 * tau * (1.0 - tau) * (1.0 - 2.0 * tau)
+
+
+def bump_acc(tau: FloatArray, height_m: float, duration_s: float) -> FloatArray:
+    """Acceleration (m/s²) of the lift ``64 τ³ (1 − τ)³ · height`` at phase ``tau``."""
+    u = 1.0 - tau
+    return height_m / duration_s**2 * 384.0 * tau * u * ((1.0 - 2.0 * tau) ** 2 - tau * u)
+
+
+@dataclass(frozen=True)
+class Truth:
+    """The loaded glides: (onset s, end s, +1 up / −1 down)."""
+
+    loaded: tuple[tuple[float, float, int], ...]
+    calibration: tuple[float, float]
+
+
+def reciprocating(
+    directions: list[int],
+    *,
+    rate_hz: float = 100.0,
+    glide_s: float = 1.2,
+    return_s: float = 0.7,
+    pause_s: float = 0.3,
+    distance_m: float = 0.15,
+    lift_m: float = 0.03,
+    force_n: float | None = 8.0,
+    gyro: bool = True,
+    axis: tuple[float, float, float] = (1.0, 0.0, 0.0),
+    normal: tuple[float, float, float] = (0.0, 0.0, 1.0),
+    gravity_axis: tuple[float, float, float] = (0.0, 0.0, 1.0),
+    lead_s: float = 2.0,
+    calibration_strokes: int = 3,
+    noise_mps2: float = 0.01,
+    seed: int = 0,
+) -> tuple[SampleBatch, Truth]:
+    """Calibration (``calibration_strokes`` upward glides) then one stroke per entry of
+    ``directions`` (+1 up along ``axis``, −1 down), each a loaded glide followed by a lifted,
+    quicker return. Returns the samples and the truth."""
+    plan = [1] * calibration_strokes + list(directions)
+    total_s = lead_s + len(plan) * (glide_s + return_s + 2 * pause_s) + 2.0
+    n = int(total_s * rate_hz)
+    t = np.arange(n) / rate_hz
+    acc_along = np.zeros(n)
+    acc_normal = np.zeros(n)
+    force = np.zeros(n)
+    loaded: list[tuple[float, float, int]] = []
+    start = lead_s
+    cal_end = lead_s
+    for k, sign in enumerate(plan):
+        phases = ((glide_s, sign, 0.0, True), (return_s, -sign, lift_m, False))
+        for dur, s, lift, pressed in phases:
+            sel = (t >= start) & (t < start + dur)
+            tau = (t[sel] - start) / dur
+            acc_along[sel] += min_jerk_acc(tau, s * distance_m, dur)
+            if lift:
+                acc_normal[sel] += bump_acc(tau, lift, dur)
+            if pressed:
+                force[sel] = force_n or 0.0
+                loaded.append((start, start + dur, sign))
+            start += dur + pause_s
+        if k == calibration_strokes - 1:
+            cal_end = start - pause_s / 2
+    a = np.asarray(axis, float)
+    nrm = np.asarray(normal, float)
+    g = np.asarray(gravity_axis, float) * STANDARD_GRAVITY_MPS2
+    rng = np.random.default_rng(seed)
+    acc = g + np.outer(acc_along, a) + np.outer(acc_normal, nrm)
+    acc = acc + rng.normal(0.0, noise_mps2, acc.shape)
+    batch = SampleBatch(
+        t_s=t,
+        acc_mps2=acc,
+        gyro_radps=rng.normal(0.0, 0.002, (n, 3)) if gyro else None,
+        force_n=None if force_n is None else force + rng.normal(0.0, 0.05, n),
+    )
+    return batch, Truth(tuple(loaded[calibration_strokes:]), (lead_s - 0.3, cal_end))

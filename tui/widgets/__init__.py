@@ -1,0 +1,26 @@
+"""Widgets of the session screen."""
+
+from tui.widgets.cue_banner import CueBanner
+from tui.widgets.glyph import DirectionGlyph, glyph_lines
+from tui.widgets.meters import (
+    TextLine,
+    bar,
+    cadence_text,
+    force_text,
+    share_text,
+    source_text,
+    strip_text,
+)
+
+__all__ = [
+    "CueBanner",
+    "DirectionGlyph",
+    "TextLine",
+    "bar",
+    "cadence_text",
+    "force_text",
+    "glyph_lines",
+    "share_text",
+    "source_text",
+    "strip_text",
+]
