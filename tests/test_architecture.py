@@ -29,7 +29,11 @@ def _imported_top_level_packages(path: Path) -> set[str]:
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
 def test_package_imports_only_in_the_allowed_direction(package: str) -> None:
     offenders = []
-    files = [p for p in (ROOT / package).rglob("*.py") if "firmware" not in p.relative_to(ROOT).parts[1:2]]
+    files = [
+        p
+        for p in (ROOT / package).rglob("*.py")
+        if "firmware" not in p.relative_to(ROOT).parts[1:2]
+    ]
     assert files, f"no modules found in {package}"
     for path in files:
         bad = _imported_top_level_packages(path) & FORBIDDEN[package]

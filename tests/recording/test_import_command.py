@@ -42,7 +42,8 @@ def test_import_refuses_bad_options_with_one_line(
     _write_log(log)
     assert main(["import", str(log), str(tmp_path / "rec"), *extra]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("massage-coach: error:")
+    assert err.count("\n") == 1
+    assert err.startswith("massage-coach: error:")
     assert not (tmp_path / "rec").exists()
 
 
