@@ -22,7 +22,7 @@ from analysis.events import Cue, Stroke
 from firmware_bridge.source import SampleSource
 from tui.feeds import PlaybackFeed, SourceFeed
 from tui.screens.calibration import CALIBRATION_TIMEOUT_S, STROKES_WANTED
-from tui.session import CUE_WORDS, SessionController, SessionSummary, SessionView
+from tui.session import CUE_WORDS, FeedbackSink, SessionController, SessionSummary, SessionView
 
 
 def stroke_line(stroke: Stroke) -> str:
@@ -88,11 +88,15 @@ async def run_live(
     duration_s: float | None,
     record_dir: Path | None,
     calibrate: bool,
+    feedback: FeedbackSink | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> SessionSummary:
     """Read ``source`` for ``duration_s`` wall seconds (until it ends when ``None``), recording
-    and printing as it goes. The recording is closed however the loop ends (Ctrl+C included)."""
+    and printing as it goes. The recording is closed however the loop ends (Ctrl+C included).
+
+    ``feedback`` is the controller's device feedback, if any: its last write is let finish
+    before the source closes."""
     printer = LinePrinter(out if out is not None else sys.stdout)
     err = err if err is not None else sys.stderr
     feed = SourceFeed(source)
@@ -120,6 +124,9 @@ async def run_live(
                     result = controller.end_calibration()
                     err.write(f"calibration: {result.state} {result.message}".rstrip() + "\n")
     finally:
+        with contextlib.suppress(Exception):
+            if feedback is not None:
+                await feedback.aclose()
         with contextlib.suppress(Exception):
             await feed.close()
         # Whatever the source delivered before the stop is still recorded.

@@ -19,6 +19,7 @@ from tui.config import UserConfig
 from tui.errors import UsageError
 from tui.session import (
     SUMMARY_FILE,
+    FeedbackSink,
     RecordingSink,
     SessionController,
     SessionSummary,
@@ -90,10 +91,13 @@ class LazyWriter:
     def __init__(self, open_: Callable[[], RecordingSink]) -> None:
         self._open = open_
         self._writer: RecordingSink | None = None
+        self._calibration: CalibrationWindow | None = None
 
     def _get(self) -> RecordingSink:
         if self._writer is None:
             self._writer = self._open()
+            if self._calibration is not None:
+                self._writer.set_calibration(self._calibration)
         return self._writer
 
     def append(self, batch: SampleBatch) -> None:
@@ -104,12 +108,13 @@ class LazyWriter:
 
     def add_event(self, event: Stroke | Cue | OtherEvent) -> None:
         if self._writer is not None:  # events before the first sample have nothing to mark
-            self._writer.add_event(event)  # type: ignore[attr-defined]
+            self._writer.add_event(event)
 
     def set_calibration(self, window: CalibrationWindow) -> None:
-        setter = getattr(self._writer, "set_calibration", None)
-        if setter is not None:
-            setter(window)
+        # Kept until the recording opens: a window is never lost for want of a sample.
+        self._calibration = window
+        if self._writer is not None:
+            self._writer.set_calibration(window)
 
     def close(self) -> None:
         if self._writer is not None:
@@ -147,8 +152,10 @@ def controller_factory(
     record_dir: Path | None,
     calibration: CalibrationWindow | None,
     extra: dict[str, Any] | None = None,
+    feedback: FeedbackSink | None = None,
 ) -> Callable[[TechniqueProfile], SessionController]:
-    """Builds the session's controller once the technique is known (after the picker)."""
+    """Builds the session's controller once the technique is known (after the picker);
+    ``feedback`` shows the coaching on the sensor (``live --device-feedback``)."""
 
     def make(profile: TechniqueProfile) -> SessionController:
         writer = (
@@ -164,6 +171,7 @@ def controller_factory(
             status_of(info),
             calibration=calibration,
             writer=writer,
+            feedback=feedback,
             has_force=info.has_force,
         )
 

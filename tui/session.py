@@ -29,7 +29,12 @@ from analysis.events import (
     OtherEvent,
     Stroke,
 )
-from analysis.pipeline import CalibrationStatus, PipelineUpdate, StrokePipeline
+from analysis.pipeline import (
+    AUTO_CALIBRATION_S,
+    CalibrationStatus,
+    PipelineUpdate,
+    StrokePipeline,
+)
 from analysis.samples import STANDARD_GRAVITY_MPS2, SampleBatch
 from analysis.techniques import TechniqueProfile
 
@@ -56,14 +61,32 @@ SUMMARY_FILE: Final = "session_summary.json"
 
 
 class RecordingSink(Protocol):
-    """What the controller needs of a streaming recording writer (engineer A's
-    ``RecordingWriter``)."""
+    """What the controller needs of a streaming recording writer
+    (:class:`~firmware_bridge.recordings.writer.RecordingWriter`)."""
 
     def append(self, batch: SampleBatch) -> None: ...
 
     def add_gap(self, before_s: float, after_s: float) -> None: ...
 
+    def add_event(self, event: Stroke | Cue | OtherEvent) -> None: ...
+
+    def set_calibration(self, window: CalibrationWindow) -> None: ...
+
     def close(self) -> None: ...
+
+
+class FeedbackSink(Protocol):
+    """Coaching shown outside the screen, on the sensor itself
+    (:class:`~firmware_bridge.ble.feedback.DeviceFeedback`)."""
+
+    def post(self, cue: str | None, direction: str | None) -> None:
+        """Show ``cue`` (``None``: none due) and the last stroke's ``direction``. Called at every
+        UI tick, so it must return at once and be cheap when nothing changed."""
+        ...
+
+    async def aclose(self) -> None:
+        """Let a write in flight end (bounded) before the link is closed."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -232,6 +255,20 @@ class _SignalTrace:
         return self._cached
 
 
+def session_pipeline(
+    profile: TechniqueProfile, sample_rate_hz: float, calibration: CalibrationWindow | None
+) -> StrokePipeline:
+    """The pipeline of a session, built as ``classify`` builds it so a replay shows what
+    ``classify`` finds: with no calibration window known, it learns the limb axis from the first
+    strokes of the stream, until (live) the user's own calibration replaces that."""
+    return StrokePipeline(
+        profile,
+        sample_rate_hz,
+        calibration,
+        auto_calibration_s=AUTO_CALIBRATION_S if calibration is None else None,
+    )
+
+
 class SessionController:
     """One coaching session: pipeline, recording, running figures. No UI, no event loop.
 
@@ -249,10 +286,13 @@ class SessionController:
         :meth:`begin_calibration` and :meth:`end_calibration` instead.
     writer:
         Where the samples are recorded, or ``None``.
+    feedback:
+        Where the shown cue and the last stroke's direction are posted after every tick (the
+        sensor's LEDs), or ``None``.
     has_force:
         Whether the source measures contact force (the force bar is shown only then).
     pipeline_factory:
-        Builds the pipeline; the real :class:`StrokePipeline` unless a test says otherwise.
+        Builds the pipeline; :func:`session_pipeline` unless a test says otherwise.
     """
 
     def __init__(
@@ -263,16 +303,18 @@ class SessionController:
         *,
         calibration: CalibrationWindow | None = None,
         writer: RecordingSink | None = None,
+        feedback: FeedbackSink | None = None,
         has_force: bool = False,
         pipeline_factory: Callable[
             [TechniqueProfile, float, CalibrationWindow | None], StrokePipeline
-        ] = StrokePipeline,
+        ] = session_pipeline,
     ) -> None:
         self.profile = profile
         self.sample_rate_hz = sample_rate_hz
         self.calibration_window = calibration
         self.has_force = has_force
         self._writer = writer
+        self._feedback = feedback
         self._pipeline = pipeline_factory(profile, sample_rate_hz, calibration)
         self._source = source
         self._strokes: list[Stroke] = []
@@ -342,7 +384,9 @@ class SessionController:
             update = self._pipeline.feed(batch)
             self._absorb(update, new_strokes, new_cues)
             self._log_events(update)
-        return self._view(tuple(new_strokes), tuple(new_cues))
+        view = self._view(tuple(new_strokes), tuple(new_cues))
+        self._post_feedback(view)
+        return view
 
     def _absorb(
         self, update: PipelineUpdate, new_strokes: list[Stroke], new_cues: list[Cue]
@@ -369,11 +413,23 @@ class SessionController:
     def _log_events(self, update: PipelineUpdate) -> None:
         # The live decisions go into the recording's events.csv, so a recording shows what the
         # user was told and when, beside the samples that caused it.
-        add_event = getattr(self._writer, "add_event", None)
-        if add_event is None:
+        if self._writer is None:
             return
-        for event in (*update.strokes, *update.cues):
-            add_event(event)
+        events: tuple[Stroke | Cue, ...] = (*update.strokes, *update.cues)
+        for event in events:
+            self._writer.add_event(event)
+
+    def _post_feedback(self, view: SessionView) -> None:
+        # Posted at every tick, not only on change: the sink compares with what the device
+        # shows, so a write lost to a reconnect is made again once the link is back. A pause
+        # mutes coaching, so the device shows no cue then, as the screen does.
+        if self._feedback is None:
+            return
+        if view.paused:
+            self._feedback.post(None, None)
+        else:
+            last = view.last_stroke
+            self._feedback.post(view.shown_cue, last.direction if last is not None else None)
 
     def _view(self, new_strokes: tuple[Stroke, ...], new_cues: tuple[Cue, ...]) -> SessionView:
         linear = len(self._linear_window)
@@ -415,9 +471,8 @@ class SessionController:
         """Note the current moment (the user's ``mark`` key); written as a ``mark`` event."""
         t_s = self._t_last
         self._marks.append(t_s)
-        add_event = getattr(self._writer, "add_event", None)
-        if add_event is not None:
-            add_event(OtherEvent(onset_s=t_s, duration_s=0.0, label="mark"))
+        if self._writer is not None:
+            self._writer.add_event(OtherEvent(onset_s=t_s, duration_s=0.0, label="mark"))
         return t_s
 
     def toggle_pause(self) -> bool:
@@ -432,19 +487,26 @@ class SessionController:
         self._active = frozenset()
 
     def begin_calibration(self) -> None:
+        """Open the live calibration window at the newest sample (s, session clock)."""
         self._calibration_onset_s = self._t_last
         self._pipeline.begin_calibration()
         self._calibration = CalibrationStatus("collecting", 0)
 
     def end_calibration(self) -> CalibrationStatus:
+        """Close the window; once the pipeline learned from it, the recording carries it in
+        ``meta.json`` so an offline classifier can learn from the same strokes."""
         self._calibration = self._pipeline.end_calibration()
         if self._calibration.state == "learned" and self._calibration_onset_s is not None:
-            self.calibration_window = CalibrationWindow(
-                self._calibration_onset_s, self._t_last - self._calibration_onset_s
-            )
-            set_calibration = getattr(self._writer, "set_calibration", None)
-            if set_calibration is not None:
-                set_calibration(self.calibration_window)
+            # A window opened before the first sample starts with that sample.
+            onset_s = self._calibration_onset_s
+            if self._t_first is not None:
+                onset_s = max(onset_s, self._t_first)
+            # To the 1 µs the recording writes sample times with.
+            duration_s = round(self._t_last - onset_s, 6)
+            if duration_s > 0:
+                self.calibration_window = CalibrationWindow(round(onset_s, 6), duration_s)
+                if self._writer is not None:
+                    self._writer.set_calibration(self.calibration_window)
         return self._calibration
 
     # -- the end -------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from analysis.events import Cue, EventTable, OtherEvent, Stroke
+from analysis.events import CalibrationWindow, Cue, EventTable, OtherEvent, Stroke
 from analysis.samples import FloatArray, SampleBatch
 from firmware_bridge.recordings.events_csv import event_row, header_line, write_events
 from firmware_bridge.recordings.files import (
@@ -202,7 +202,8 @@ class RecordingWriter:
     ``meta.json`` is written first with ``complete: false``; every :meth:`append` goes straight to
     the operating system (one ``write`` per batch, so a killed process loses nothing already
     appended) and the file is ``fsync``-ed at least every ``fsync_interval_s`` of wall time, on
-    append, and on :meth:`flush`. Gaps rewrite ``meta.json`` atomically at once. :meth:`close`
+    append, and on :meth:`flush`. Gaps and the calibration window rewrite ``meta.json`` atomically
+    at once, so a killed session keeps them. :meth:`close`
     replaces ``meta.json`` atomically with ``complete: true``. Files are created with mode 0600,
     the directory with 0700. Marks and classifier events go to ``events.csv`` (the labels schema);
     ``labels.csv`` is ground truth and never written here.
@@ -213,7 +214,7 @@ class RecordingWriter:
         The recording directory; it may exist but must not hold a recording yet.
     meta:
         The session's metadata; ``complete`` and ``gaps`` are managed by the writer (gaps already
-        in ``meta`` are kept).
+        in ``meta`` are kept), ``calibration`` may be set later by :meth:`set_calibration`.
     has_gyro, has_force:
         The channels every appended batch must carry.
     fsync_interval_s:
@@ -247,7 +248,7 @@ class RecordingWriter:
         for name in (META_FILE, SAMPLES_FILE, SAMPLES_GZ_FILE):
             if (self.path / name).exists():
                 raise FileExistsError(f"{self.path / name}: a recording is already there")
-        write_private(self.path / META_FILE, meta_to_text(self._meta).encode("utf-8"))
+        self._write_meta()
         self._samples_fd = open_private(self.path / SAMPLES_FILE, exclusive=True)
         write_all(self._samples_fd, _header(self._columns))
         self._last_sync_s = time.monotonic()
@@ -268,8 +269,16 @@ class RecordingWriter:
         return self._meta.gaps
 
     @property
+    def calibration(self) -> CalibrationWindow | None:
+        """The calibration window the recording carries (recording clock), if any."""
+        return self._meta.calibration
+
+    @property
     def closed(self) -> bool:
         return self._closed
+
+    def _write_meta(self) -> None:
+        write_private(self.path / META_FILE, meta_to_text(self._meta).encode("utf-8"))
 
     def _check_open(self) -> None:
         if self._closed:
@@ -308,7 +317,34 @@ class RecordingWriter:
                 f"a gap runs from an earlier to a later time, not {before_s}..{after_s}"
             )
         self._meta = replace(self._meta, gaps=(*self._meta.gaps, (before_s, after_s)))
-        write_private(self.path / META_FILE, meta_to_text(self._meta).encode("utf-8"))
+        self._write_meta()
+
+    def set_calibration(self, window: CalibrationWindow) -> None:
+        """Record the calibration window (``onset``/``duration`` in s on the recording clock),
+        replacing any earlier one.
+
+        A live session learns it only once the user's calibration strokes were seen, after the
+        recording opened; ``meta.json`` is rewritten atomically at once (still
+        ``complete: false``), so a session killed afterwards keeps it.
+
+        Raises
+        ------
+        ValueError
+            The writer is closed, or the window is not finite with a positive duration (the
+            reader would refuse it).
+        """
+        self._check_open()
+        if not (
+            math.isfinite(window.onset_s)
+            and math.isfinite(window.duration_s)
+            and window.duration_s > 0
+        ):
+            raise ValueError(
+                f"a calibration window has a finite onset and a positive duration, not "
+                f"{window.onset_s}+{window.duration_s} s"
+            )
+        self._meta = replace(self._meta, calibration=window)
+        self._write_meta()
 
     def add_event(self, event: Stroke | Cue | OtherEvent) -> None:
         """Append a mark, stroke or cue to ``events.csv`` in the labels schema, written at once."""
@@ -339,7 +375,7 @@ class RecordingWriter:
             if self._events_fd is not None:
                 os.close(self._events_fd)
         self._meta = replace(self._meta, complete=True)
-        write_private(self.path / META_FILE, meta_to_text(self._meta).encode("utf-8"))
+        self._write_meta()
         fsync_dir(self.path)
 
     def __enter__(self) -> RecordingWriter:

@@ -126,6 +126,35 @@ def test_streaming_writer_refuses_bad_batches(tmp_path: Path) -> None:
     assert len(read_recording(tmp_path / "r").samples) == 10  # the refused ones left no trace
 
 
+def test_streaming_calibration_is_on_disk_at_once_and_kept_at_close(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    writer = RecordingWriter(
+        out, RecordingMeta(100.0, gaps=((0.01, 0.02),)), has_gyro=True, has_force=False
+    )
+    writer.append(batch(0, 200))
+    assert read_recording(out).meta.calibration is None
+    window = CalibrationWindow(0.25, 1.5)
+    writer.set_calibration(window)
+    # What a process killed now leaves behind: the window, still incomplete, nothing else lost.
+    live = read_recording(out)
+    assert (live.meta.calibration, live.meta.complete) == (window, False)
+    assert live.meta.gaps == ((0.01, 0.02),)
+    assert meta_json(out)["calibration"] == {"onset": 0.25, "duration": 1.5}
+    for bad in (CalibrationWindow(0.25, 0.0), CalibrationWindow(float("nan"), 1.0)):
+        with pytest.raises(ValueError, match="calibration"):
+            writer.set_calibration(bad)
+    recalibrated = CalibrationWindow(0.5, 1.25)  # a second try replaces the first
+    writer.set_calibration(recalibrated)
+    writer.append(batch(200, 10))
+    writer.close()
+    rec = read_recording(out)
+    assert (rec.meta.calibration, rec.meta.complete) == (recalibrated, True)
+    assert writer.calibration == recalibrated
+    assert not list(out.glob(".*.tmp"))
+    with pytest.raises(ValueError, match="closed"):
+        writer.set_calibration(window)
+
+
 def test_streaming_writer_never_overwrites_a_recording(tmp_path: Path) -> None:
     write_recording(tmp_path / "r", META, batch(0, 3))
     with pytest.raises(FileExistsError):

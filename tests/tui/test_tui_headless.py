@@ -79,6 +79,32 @@ def test_replay_headless_prints_what_the_causal_pipeline_decides(
     assert any(m["cue"] == "switch_up" for m in cues if m)
 
 
+def test_replay_without_a_calibration_window_coaches_what_classify_finds(
+    simulated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A recording made elsewhere may have no calibration window: the session learns the limb axis
+    # from the first strokes, exactly as `classify` does, instead of coaching nothing.
+    path = tmp_path / "no-window"
+    meta = RecordingMeta(
+        sample_rate_hz=simulated.sample_rate_hz,
+        technique="lymphatic",
+        gaps=tuple(simulated.gaps),
+        device=dict(simulated.device),
+    )
+    write_recording(path, meta, simulated.samples, simulated.labels)
+    assert main(["classify", str(path), "--out", str(tmp_path / "classified.csv")]) == 0
+    assert main(["replay", str(path), "--headless"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    replayed = [m for m in (STROKE_RE.match(line) for line in out) if m]
+    from firmware_bridge.recordings.events_csv import read_events
+
+    classified = read_events(tmp_path / "classified.csv").strokes
+    assert len(classified) > 20
+    assert [(float(m["onset"]), m["dir"]) for m in replayed] == [
+        (round(s.onset_s, 3), s.direction) for s in classified
+    ]
+
+
 def test_replay_headless_technique_override(
     recording_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.errors import UsageError
 from tui.launch import positive_float
+
+if TYPE_CHECKING:
+    from firmware_bridge.source import SampleSource
+    from tui.session import FeedbackSink
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,6 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-calibration", action="store_true", help="skip the three calibration strokes"
     )
+    parser.add_argument(
+        "--device-feedback",
+        action="store_true",
+        help="with --device: show the coaching on the sensor too (micro:bit arrows, "
+        "Thingy:52 LED green/red, open-profile feedback code)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not (args.device or args.source or args.simulate):
         raise UsageError("choose a source: --device NAME|ADDRESS, --source URL or --simulate")
+    if args.device_feedback and not args.device:
+        raise UsageError("--device-feedback needs --device: only a BLE sensor can show feedback")
     check_record_dir(args.record)
     config = user_config()
     profiles = config.profiles()
@@ -59,7 +73,10 @@ def run(args: argparse.Namespace) -> int:
         technique=args.technique,
         rate_hz=args.rate_hz,
     )
-    make_controller = controller_factory(source.info, record_dir=args.record, calibration=None)
+    feedback = device_feedback(source) if args.device_feedback else None
+    make_controller = controller_factory(
+        source.info, record_dir=args.record, calibration=None, feedback=feedback
+    )
     if args.headless:
         from tui.headless import run_live
 
@@ -71,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
                 duration_s=args.duration,
                 record_dir=args.record,
                 calibrate=not args.no_calibration,
+                feedback=feedback,
             )
         )
         return 0
@@ -92,6 +110,27 @@ def run(args: argparse.Namespace) -> int:
         duration_s=args.duration,
     )
     app = CoachApp(plan, feed, make_controller)
-    summary = run_app(app, feed.close)
+
+    async def close() -> None:
+        # The last feedback write ends before the source disconnects.
+        if feedback is not None:
+            await feedback.aclose()
+        await feed.close()
+
+    summary = run_app(app, close)
     report(summary, args.record)
     return 0
+
+
+def device_feedback(source: SampleSource) -> FeedbackSink | None:
+    """The sensor's own display for ``--device-feedback``; ``None`` (said on stderr) when the
+    sensor has none."""
+    from firmware_bridge.ble.feedback import FEEDBACK_PROFILES, feedback_for
+
+    feedback = feedback_for(source)
+    if feedback is None:
+        sys.stderr.write(
+            f"--device-feedback: {source.info.profile} sensors cannot show feedback "
+            f"(only {', '.join(FEEDBACK_PROFILES)}); coaching shows on screen only\n"
+        )
+    return feedback
