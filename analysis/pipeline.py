@@ -26,12 +26,18 @@ from analysis.stages.direction import (
     OtherStroke,
     OtherStrokeDetector,
     classify_half,
+    provisional_axis,
 )
-from analysis.stages.limb_axis import LimbAxis, learn_axis, orthogonal_cross
+from analysis.stages.limb_axis import (
+    CalibrationCounter,
+    LimbAxis,
+    learn_axis,
+    orthogonal_cross,
+)
 from analysis.stages.loaded_phase import LoadedPhaseDecider
 from analysis.stages.motion import MotionFilter
 from analysis.stages.orientation import GravityRemover, earth_to_sensor
-from analysis.stages.segmentation import HalfStroke, HalfStrokeSegmenter
+from analysis.stages.segmentation import PEAK_HYSTERESIS, HalfStroke, HalfStrokeSegmenter
 from analysis.stages.timebase import CleanRun, TimeBase
 from analysis.techniques import TechniqueProfile
 
@@ -155,7 +161,7 @@ class StrokePipeline:
         self._rate_hz = max(float(sample_rate_hz), MIN_DESIGN_RATE_HZ)
         self._gravity: GravityRemover | None = None
         self._motion = MotionFilter(self._rate_hz)
-        self._segmenter = HalfStrokeSegmenter()
+        self._segmenter = HalfStrokeSegmenter(peak_hysteresis=PEAK_HYSTERESIS)
         self._frame = LimbFrame(self._rate_hz)
         self._others = OtherStrokeDetector(self._rate_hz)
         self._cadence = CadenceTracker()
@@ -171,8 +177,16 @@ class StrokePipeline:
         self._cal_message = ""
         self._cal_strokes = 0
         self._cal_buffer = _CalibrationBuffer(int(CALIBRATION_MAX_S * max(sample_rate_hz, 1.0)))
+        # counts the calibration strokes while the window is open (the UI's "stroke 2 of 3")
+        self._cal_counter = CalibrationCounter(
+            max(sample_rate_hz, 1.0), int(CALIBRATION_MAX_S * max(sample_rate_hz, 1.0))
+        )
         self._out_strokes: list[Stroke] = []
         self._out_cues: list[Cue] = []
+        # the samples of the run being processed: the cue engine goes through them in time order
+        # between the strokes decided in it (force limit, repeats of conditions that hold)
+        self._run_t: FloatArray = np.zeros(0)
+        self._run_force: FloatArray | None = None
         if limb_axis is not None:
             self._install_axis(limb_axis)
             self._cal_state = "learned"
@@ -199,12 +213,14 @@ class StrokePipeline:
             self._cues = CueEngine(self._profile, self._has_force)
         for run in self._timebase.accept(batch):
             self._process_run(run)
+            self._advance_cues(float("inf"))
         return self._update()
 
     def begin_calibration(self) -> None:
         """Start a calibration window at the newest sample seen (live sessions)."""
         self._cal_window = (self._t_last, float("inf"))
         self._cal_buffer.clear()
+        self._cal_counter.reset()
         self._cal_state = "collecting"
         self._cal_strokes = 0
         self._cal_message = "make three slow strokes up the leg"
@@ -266,6 +282,7 @@ class StrokePipeline:
 
     def _process_run(self, run: CleanRun) -> None:
         s = run.samples
+        self._run_t, self._run_force = s.t_s, s.force_n
         if self._cal_state == "waiting" and self._auto_calibration_s is not None:
             start = float(s.t_s[0])
             self._cal_window = (start, start + self._auto_calibration_s)
@@ -298,6 +315,7 @@ class StrokePipeline:
                     None if vib is None else vib[i0:i1],
                     None if s.force_n is None else s.force_n[i0:i1],
                 )
+                self._cal_strokes = self._cal_counter.process(t[i0:i1], v[i0:i1], s.acc_mps2[i0:i1])
             if i1 < t.shape[0]:
                 # the first sample after the window: learn now, segment from here on
                 self._learn(float(t[i1]))
@@ -340,11 +358,19 @@ class StrokePipeline:
     def _learn(self, now_s: float) -> None:
         t, v, acc, vib, force = self._cal_buffer.arrays()
         self._cal_buffer.clear()
-        result = learn_axis(t, v, acc, vib, force, self._rate_hz)
+        up = self._cal_counter.up
+        self._cal_counter.reset()
+        has_gyro = self._gravity is None or self._gravity.has_gyro
+        result = learn_axis(t, v, acc, vib, force, self._rate_hz, has_gyro, up)
         self._cal_strokes = result.strokes_seen
         self._cal_message = result.message
         if result.axis is None:
             self._cal_state = "failed"
+            # keep counting with the best guess until the user calibrates again (an earlier
+            # axis, if any, is kept: it passed the test)
+            guess = provisional_axis(v, acc, force is not None, self._rate_hz)
+            if self._axis is None and guess is not None:
+                self._install_axis(guess)
             return
         self._cal_state = "learned"
         self._install_axis(result.axis)
@@ -354,23 +380,25 @@ class StrokePipeline:
 
     def _on_half(self, half: HalfStroke) -> None:
         assert self._decider is not None
+        decision = None
         if classify_half(half) is not HalfKind.LINEAR:
             # not a glide (a lifted return, part of a circle): context for the next decision
             self._decider.note_not_loaded(half)
-            return
-        decision = self._decider.decide(half)
+        else:
+            decision = self._decider.decide(half)
+        # An ambiguous half still goes out with its likelier direction and its low confidence:
+        # the spec scores "unknown" as wrong, and the cues act only on confident strokes.
         late = self._decider.late
         if late is not None:
             prev = late.half
-            direction = "unknown" if late.ambiguous else ("up" if prev.sign > 0 else "down")
-            self._emit(prev, direction, late.confidence, half.decided_s)
-        if not decision.loaded:
+            self._emit(prev, "up" if prev.sign > 0 else "down", late.confidence, half.decided_s)
+        if decision is None or not decision.loaded:
             return
-        direction = "unknown" if decision.ambiguous else ("up" if half.sign > 0 else "down")
+        direction = "up" if half.sign > 0 else "down"
         self._emit(half, direction, decision.confidence, half.decided_s)
 
     def _emit(self, half: HalfStroke, direction: str, confidence: float, now_s: float) -> None:
-        cadence = self._cadence.add(half.onset_s)
+        cadence = self._cadence.add(half.onset_s, half.onset_s + half.duration_s, direction)
         stroke = Stroke(
             onset_s=half.onset_s,
             duration_s=half.duration_s,
@@ -383,7 +411,13 @@ class StrokePipeline:
         )
         self._out_strokes.append(stroke)
         if self._cues is not None:
+            self._advance_cues(now_s)
             self._out_cues.extend(self._cues.on_stroke(stroke, now_s))
+
+    def _advance_cues(self, before_s: float) -> None:
+        """Let the cue engine see the current run's samples before ``before_s`` (s)."""
+        if self._cues is not None:
+            self._out_cues.extend(self._cues.advance(self._run_t, self._run_force, before_s))
 
     def _emit_other(self, other: OtherStroke) -> None:
         self._out_strokes.append(

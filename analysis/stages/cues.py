@@ -1,37 +1,72 @@
-"""The cue engine: turns decided strokes into ``switch_up``, ``slow_down`` and ``lighter``.
+"""The cue engine: turns decided strokes and the force signal into ``switch_up``, ``slow_down`` and
+``lighter``.
 
-Target behaviour is the spec's owed/false-alarm rules, applied causally to the strokes the
-pipeline itself decided:
+Target behaviour is the spec's owed/false-alarm rules, applied causally to what the pipeline
+itself decided:
 
 - ``switch_up`` (profiles with an ``up`` rule): when a run of downward strokes reaches two. The
-  decision is made as the second downward stroke is decided, i.e. at its end.
-- ``slow_down`` (profiles with a cadence limit C): when the cadence exceeds C.
+  decision is made as the second downward stroke is decided, i.e. at its end. A stroke whose
+  direction is ``unknown`` neither counts toward nor breaks the run (the user did not change what
+  they were doing because the pipeline could not tell).
+- ``slow_down`` (profiles with a cadence limit C): when the cadence (see
+  :mod:`analysis.stages.cadence`: both halves of one back-and-forth count once, one missed
+  stroke is bridged) exceeds 1.1 C at two strokes in a row.
 - ``lighter`` (profiles with a force limit F, recordings with force): when a stroke's mean force
-  exceeds F.
+  exceeds F, or as soon as the contact force itself has stayed above 1.2 F for
+  :data:`FORCE_HOLD_S` — the force sensor measures the pressure directly, so the cue does not have
+  to wait for (or depend on) the stroke being segmented and its loaded half chosen right.
 
-A cue is not repeated for the same condition within 5 s; while its condition keeps holding it is
-repeated at the first stroke decided after the 5 s (decisions happen at sample times, so the
-output does not depend on how the stream is batched). ``active`` holds the conditions that hold
-now, for the UI to keep showing until they clear.
+A cue is not repeated for the same condition within 5 s (spec). While its condition keeps holding
+it is repeated once the 5 s have passed: at the first stroke decided after them, and for
+``switch_up`` also at the first sample after them while the downward run goes on (a stroke decided
+within about one stroke period, none of them upward) — the first cue may have come a little early
+(a return misread as a downward glide just before the real ones), and the user must still hear
+about the run. ``slow_down`` is only repeated at a stroke: the cadence is measured over the last
+three strokes and lags, and only a new stroke brings a new measurement. ``active`` holds the
+conditions that hold now, for the UI to keep showing until they clear.
+
+Every decision is made at a sample time (a stroke's decision time or a sample of the stream), so
+the output does not depend on how the stream is batched.
 """
 
 from __future__ import annotations
 
 from collections import deque
 
+import numpy as np
+
 from analysis.events import CUE_LIGHTER, CUE_SLOW_DOWN, CUE_SWITCH_UP, Cue, Stroke
+from analysis.samples import FloatArray
 from analysis.techniques import TechniqueProfile
 
 REPEAT_S = 5.0
 SWITCH_UP_MIN_CONFIDENCE = 0.5
-"""Mean confidence of the last two downward strokes needed for ``switch_up``."""
+"""Mean confidence of the last two downward strokes needed for ``switch_up`` at a run of two."""
 SLOW_DOWN_MARGIN = 1.1
 """``slow_down`` when the cadence exceeds this multiple of the limit at two strokes in a row: the
 spec owes it above 1.25× and forbids it below 0.85×."""
+SLOW_DOWN_RUN = 2
+FORCE_MARGIN = 1.2
+FORCE_HOLD_S = 0.3
+"""Contact force above :data:`FORCE_MARGIN` × the limit for this long (s) is pressing too hard
+whatever the stroke detection made of it: a pressed glide, not a bump or a spike (a loaded glide
+of the force-limited lymphatic technique lasts about a second). The margin mirrors the spec's
+0.8 × limit for "light enough": the force alone does not say whether the hand is gliding along
+the limb or kneading, so it only speaks when the pressure is clearly too high; a stroke whose
+mean force exceeds the limit itself is cued at its decision."""
+REPEATED_BETWEEN_STROKES = (CUE_SWITCH_UP,)
+"""Conditions repeated between strokes once their 5 s have passed (see the module docstring)."""
+HOLD_PERIODS = 1.5
+"""A condition still holds between strokes for this many stroke periods after the last stroke."""
+HOLD_MIN_S = 1.5
+HOLD_MAX_S = 4.0
+HOLD_DEFAULT_S = 3.0
+"""Bounds (s) of that hold, and its value before any cadence is known."""
 
 
 class CueEngine:
-    """Cue rules of one technique profile, fed strokes as they are decided.
+    """Cue rules of one technique profile, fed strokes as they are decided and samples as they
+    arrive.
 
     Parameters
     ----------
@@ -49,6 +84,11 @@ class CueEngine:
         self._down_confidence: deque[float] = deque(maxlen=2)
         self._over_run = 0
         self._active: set[str] = set()
+        self._last_linear_s: float | None = None
+        self._hold_s = HOLD_DEFAULT_S
+        self._t_done = -np.inf
+        self._above_since: float | None = None
+        self._plateau_cued = False
 
     @property
     def active(self) -> frozenset[str]:
@@ -56,17 +96,31 @@ class CueEngine:
 
     def set_profile(self, profile: TechniqueProfile) -> None:
         self.profile = profile
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget conditions (after a long pause the user's last strokes no longer hold)."""
         self._active.clear()
         self._down_run = 0
         self._down_confidence.clear()
         self._over_run = 0
+        self._last_linear_s = None
+        self._above_since = None
+        self._plateau_cued = False
 
+    # ------------------------------------------------------------------ strokes
     def on_stroke(self, stroke: Stroke, now_s: float) -> list[Cue]:
-        """Update with a decided stroke (``now_s``: newest sample time); return cues issued."""
-        if stroke.direction not in ("up", "down"):
+        """Update with a decided stroke (``now_s``: newest sample time); return cues issued.
+
+        Call :meth:`advance` up to ``now_s`` first, so that cues come out in time order."""
+        if stroke.direction not in ("up", "down", "unknown"):
             return []
+        self._last_linear_s = now_s
+        if stroke.cadence_spm is not None and stroke.cadence_spm > 0:
+            period_s = 60.0 / stroke.cadence_spm
+            self._hold_s = float(np.clip(HOLD_PERIODS * period_s, HOLD_MIN_S, HOLD_MAX_S))
         wanted: list[str] = []
-        if self.profile.wants_upward:
+        if self.profile.wants_upward and stroke.direction != "unknown":
             if stroke.direction == "down":
                 self._down_run += 1
                 self._down_confidence.append(
@@ -75,27 +129,24 @@ class CueEngine:
             else:
                 self._down_run = 0
                 self._down_confidence.clear()
-            # two downward strokes in a row, and sure of them together: a return misread as a
-            # glide now and then must not nag a user who strokes upward
-            sure = sum(self._down_confidence) / max(len(self._down_confidence), 1)
-            if self._down_run >= 2 and sure >= SWITCH_UP_MIN_CONFIDENCE:
+            if self._switch_up_holds():
                 self._active.add(CUE_SWITCH_UP)
                 wanted.append(CUE_SWITCH_UP)
             else:
                 self._active.discard(CUE_SWITCH_UP)
         limit = self.profile.slow_down_above_spm
         if limit is not None and stroke.cadence_spm is not None:
-            # over the limit at two strokes in a row: one spurious stroke shortens one span only
+            # over the limit at two strokes in a row: one odd span does not nag
             over = stroke.cadence_spm > SLOW_DOWN_MARGIN * limit
             self._over_run = self._over_run + 1 if over else 0
-            if self._over_run >= 2:
+            if self._over_run >= SLOW_DOWN_RUN:
                 self._active.add(CUE_SLOW_DOWN)
                 wanted.append(CUE_SLOW_DOWN)
             else:
                 self._active.discard(CUE_SLOW_DOWN)
-        force_limit = self.profile.lighter_above_n
-        if force_limit is not None and self.has_force and stroke.force_n is not None:
-            if stroke.force_n > force_limit:
+        if self._force_applies() and stroke.force_n is not None:
+            assert self.profile.lighter_above_n is not None
+            if stroke.force_n > self.profile.lighter_above_n:
                 self._active.add(CUE_LIGHTER)
                 wanted.append(CUE_LIGHTER)
             else:
@@ -103,12 +154,84 @@ class CueEngine:
         issued = [self._issue(name, now_s) for name in wanted]
         return [c for c in issued if c is not None]
 
-    def clear(self) -> None:
-        """Forget conditions (after a long pause the user's last strokes no longer hold)."""
-        self._active.clear()
-        self._down_run = 0
-        self._down_confidence.clear()
-        self._over_run = 0
+    def _switch_up_holds(self) -> bool:
+        """Two downward strokes in a row, and sure of them together: a return misread as a glide
+        now and then must not nag a user who strokes upward."""
+        if self._down_run < 2:
+            return False
+        sure = sum(self._down_confidence) / max(len(self._down_confidence), 1)
+        return sure >= SWITCH_UP_MIN_CONFIDENCE
+
+    def _force_applies(self) -> bool:
+        return self.has_force and self.profile.lighter_above_n is not None
+
+    # ------------------------------------------------------------------ samples
+    def advance(self, t_s: FloatArray, force_n: FloatArray | None, before_s: float) -> list[Cue]:
+        """Go through the samples not seen yet with time < ``before_s`` (``t_s`` time order, s;
+        ``force_n`` N or ``None``): force above the limit, and repeats of conditions that still
+        hold once their 5 s have passed. Returns the cues issued, in time order.
+
+        The arrays may be passed again (e.g. the whole batch before each stroke decided in it):
+        samples already seen are skipped."""
+        i0 = int(np.searchsorted(t_s, self._t_done, side="right"))
+        i1 = int(np.searchsorted(t_s, before_s, side="left"))
+        if i1 <= i0:
+            return []
+        t = t_s[i0:i1]
+        self._t_done = float(t[-1])
+        found: list[tuple[float, str]] = []
+        if self._force_applies() and force_n is not None:
+            found += [(ts, CUE_LIGHTER) for ts in self._force_plateaus(t, force_n[i0:i1])]
+        for name in REPEATED_BETWEEN_STROKES:
+            repeat_s = self._repeat_time(name, t)
+            if repeat_s is not None:
+                found.append((repeat_s, name))
+        found.sort()
+        cues = []
+        for ts, name in found:
+            if name == CUE_LIGHTER:
+                self._active.add(CUE_LIGHTER)
+            cue = self._issue(name, ts)
+            if cue is not None:
+                cues.append(cue)
+        return cues
+
+    def _force_plateaus(self, t: FloatArray, force: FloatArray) -> list[float]:
+        """Times at which the force has stayed above :data:`FORCE_MARGIN` × the limit for
+        :data:`FORCE_HOLD_S` (once per stretch above it)."""
+        assert self.profile.lighter_above_n is not None
+        above = force > FORCE_MARGIN * self.profile.lighter_above_n
+        if self._above_since is None and not above.any():
+            return []
+        times = []
+        for ts, up in zip(t.tolist(), above.tolist(), strict=True):
+            if not up:
+                self._above_since = None
+                self._plateau_cued = False
+                continue
+            if self._above_since is None:
+                self._above_since = ts
+            if not self._plateau_cued and ts - self._above_since >= FORCE_HOLD_S:
+                self._plateau_cued = True
+                times.append(ts)
+        return times
+
+    def _repeat_time(self, name: str, t: FloatArray) -> float | None:
+        """The first sample time in ``t`` at which a still-holding condition's 5 s have passed."""
+        if name not in self._active or self._last_linear_s is None:
+            return None
+        last = self._last_issued.get(name)
+        if last is None:
+            return None
+        due = max(last + REPEAT_S, float(t[0]))
+        i = int(np.searchsorted(t, due, side="left"))
+        if i >= t.shape[0]:
+            return None
+        ts = float(t[i])
+        # the user is still at it only while strokes keep coming
+        if ts - self._last_linear_s > self._hold_s:
+            return None
+        return ts
 
     def _issue(self, name: str, now_s: float) -> Cue | None:
         last = self._last_issued.get(name)

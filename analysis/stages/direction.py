@@ -25,14 +25,26 @@ import numpy as np
 from scipy.signal import butter, lfilter, sosfilt
 
 from analysis.samples import FloatArray
+from analysis.stages.limb_axis import LimbAxis, principal_directions
+from analysis.stages.loaded_phase import Signature
+from analysis.stages.motion import undo_phase_lead
 from analysis.stages.segmentation import HalfStroke, HalfStrokeSegmenter
 
 LINEAR_MAX_ACC_RATIO = 1.0
 """A linear half accelerates less across the axis than along it (a circle: equally, ≥ 1)."""
+SLOW_HALF_S = 1.0
+"""A half this long or longer accelerates along the axis mostly below the stroke band (0.3 Hz:
+half a cycle of 1 s), so its acceleration ratio overstates the motion across; it must also move
+across the axis (``LINEAR_MAX_LIFT_RATIO``) to be judged not linear, s."""
+LINEAR_MAX_LIFT_RATIO = 0.7
+"""Path across the axis per path along it below which a slow half is a glide."""
 CIRCLE_MIN_TURN_RAD = 0.6 * np.pi
 CIRCLE_MIN_ACC_RATIO = 0.5
-"""A half that turns more than this while accelerating across the axis at least half as hard as
-along it is part of a circle, not a glide."""
+CIRCLE_MIN_LIFT_RATIO = 0.5
+"""A half that turns more than ``CIRCLE_MIN_TURN_RAD`` while accelerating across the axis at least
+half as hard as along it, on a round path (across at least half as far as along), is part of a
+circle, not a glide. The path matters: a straight glide whose small cross-axis velocity (drift,
+tilt error) changes sign mid-glide also turns through ~π while it moves briskly."""
 CROSS_MAX_AXIAL_RATIO = 0.6
 """A cross-friction swing moves along the axis less than this share of its motion across it."""
 CROSS_MAX_SWING_S = 0.5
@@ -54,6 +66,46 @@ _E0 = np.array([1.0, 0.0, 0.0])
 _E1 = np.array([0.0, 1.0, 0.0])
 
 
+PROVISIONAL_MIN_SPEED_MPS = 0.02
+"""A calibration sample faster than this is movement (the calibration's own threshold)."""
+
+
+def provisional_axis(
+    v_mps: FloatArray, acc_mps2: FloatArray, has_force: bool, rate_hz: float
+) -> LimbAxis | None:
+    """The best guess of the limb axis when a calibration failed its clarity test, or ``None``
+    when nothing moved.
+
+    The principal direction of the calibration velocity is still the likeliest limb axis (the user
+    was stroking along it, only less cleanly than the test asks); without it nothing at all would
+    be counted until a new calibration, not even cross-friction and circles, which need only the
+    plane of motion. The sign is the first brisk movement's (the user was asked to start with an
+    upward stroke) and the loaded phase is judged with the physical priors alone.
+    """
+    if v_mps.shape[0] < 10:
+        return None
+    v = undo_phase_lead(v_mps, rate_hz)
+    moving = np.linalg.norm(v, axis=1) > PROVISIONAL_MIN_SPEED_MPS
+    if moving.sum() < 10:
+        return None
+    axis, cross, _ = principal_directions(v[moving])
+    along = v[moving] @ axis
+    peak = float(np.percentile(np.abs(along), 95))
+    first = int(np.flatnonzero(np.abs(along) >= 0.5 * peak)[0])
+    if along[first] < 0:
+        axis = -axis
+    peak_acc = float(np.percentile(np.abs(acc_mps2[moving] @ axis), 95))
+    return LimbAxis(axis, cross, Signature.prior(has_force), peak, 0, peak_acc)
+
+
+def _cross3(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Cross product of two 3-vectors (``np.cross`` spends ~20 µs a call on axis handling, twice
+    per batch here)."""
+    return np.array(
+        [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    )
+
+
 class HalfKind(enum.Enum):
     """What an axial half-stroke looks like."""
 
@@ -68,9 +120,16 @@ def classify_half(half: HalfStroke) -> HalfKind:
     integration accumulates, so the ratio of cross-axis to axial acceleration is a clean measure
     of how straight the movement was."""
     ratio = half.lift_acc_ratio
-    if ratio >= LINEAR_MAX_ACC_RATIO:
+    lift = half.lift_ratio
+    if ratio >= LINEAR_MAX_ACC_RATIO and (
+        half.duration_s < SLOW_HALF_S or lift >= LINEAR_MAX_LIFT_RATIO
+    ):
         return HalfKind.OTHER
-    if abs(half.rotation_rad) >= CIRCLE_MIN_TURN_RAD and ratio >= CIRCLE_MIN_ACC_RATIO:
+    if (
+        abs(half.rotation_rad) >= CIRCLE_MIN_TURN_RAD
+        and ratio >= CIRCLE_MIN_ACC_RATIO
+        and lift >= CIRCLE_MIN_LIFT_RATIO
+    ):
         return HalfKind.OTHER
     return HalfKind.LINEAR
 
@@ -80,6 +139,11 @@ class LimbFrame:
     across it (a running principal direction of the cross-axis velocity, ~0.5 s memory), and the
     rest. Returns columns ``(v_axial, v_cross, v_rest)`` in m/s.
 
+    The principal direction is that of the velocity's running *covariance* (moments about the
+    running mean): the direction the hand swings in. Raw moments would instead follow a slow
+    offset of the integrated velocity (drift, a tilt error after a gap), which points anywhere,
+    and split a friction swing between the cross and rest columns.
+
     Parameters
     ----------
     rate_hz:
@@ -88,30 +152,47 @@ class LimbFrame:
 
     def __init__(self, rate_hz: float) -> None:
         self._alpha = 1.0 / max(0.5 * rate_hz, 2.0)
-        self._zi = np.zeros((3, 1))
+        self._zi = np.zeros((5, 1))
+        self._last_dir = (1.0, 0.0)
+        self._parity = 0
         self._cos: FloatArray = np.ones(0)
         self._sin: FloatArray = np.zeros(0)
 
     def restart(self) -> None:
         self._zi[...] = 0.0
+        self._last_dir = (1.0, 0.0)
+        self._parity = 0
 
     def project(self, v_mps: FloatArray, axis: FloatArray, cross: FloatArray) -> FloatArray:
         """Velocity (n, 3) in the limb frame; remembers the cross directions it used."""
-        normal = np.cross(axis, cross)
+        normal = _cross3(axis, cross)
         v_ax = v_mps @ axis
         p1 = v_mps @ cross
         p2 = v_mps @ normal
-        moments = np.stack((p1 * p1, p2 * p2, p1 * p2))
+        moments = np.stack((p1 * p1, p2 * p2, p1 * p2, p1, p2))
         a = self._alpha
-        cov, self._zi = lfilter([a], [1.0, a - 1.0], moments, axis=1, zi=self._zi)
-        angle = 0.5 * np.arctan2(2.0 * cov[2], cov[0] - cov[1])
+        m, self._zi = lfilter([a], [1.0, a - 1.0], moments, axis=1, zi=self._zi)
+        c11 = m[0] - m[3] * m[3]
+        c22 = m[1] - m[4] * m[4]
+        c12 = m[2] - m[3] * m[4]
+        # a direction has no sign: take the turn of the axis that is continuous with the last
+        # one (modulo π), or the cross velocity would flip sign whenever the direction passes
+        # ±90°, which reads as a spurious swing
+        angle = 0.5 * np.arctan2(2.0 * c12, c11 - c22)
         ca, sa = np.cos(angle), np.sin(angle)
+        prev_c = np.concatenate(([self._last_dir[0]], ca[:-1]))
+        prev_s = np.concatenate(([self._last_dir[1]], sa[:-1]))
+        flips = np.cumsum(ca * prev_c + sa * prev_s < 0.0) + self._parity
+        self._last_dir = (float(ca[-1]), float(sa[-1]))
+        self._parity = int(flips[-1] % 2)
+        sign = 1.0 - 2.0 * (flips % 2)
+        ca, sa = ca * sign, sa * sign
         self._cos, self._sin = ca, sa
         return np.column_stack((v_ax, p1 * ca + p2 * sa, p2 * ca - p1 * sa))
 
     def rotate_like_last(self, x: FloatArray, axis: FloatArray, cross: FloatArray) -> FloatArray:
         """Other vectors (n, 3) in the limb frame of the last :meth:`project` call."""
-        normal = np.cross(axis, cross)
+        normal = _cross3(axis, cross)
         p1 = x @ cross
         p2 = x @ normal
         ca, sa = self._cos, self._sin

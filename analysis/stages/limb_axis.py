@@ -10,7 +10,12 @@ During calibration the user makes slow upward strokes and returns: the principal
 hand's velocity (PCA) is the limb axis, up to sign. The sign comes from which of the two
 directions carries the loaded glides, judged by the loaded-phase cues with their physical priors
 (force, slower glide, no lift, friction vibration); the same strokes then teach the user's own
-:class:`~analysis.stages.loaded_phase.Signature`.
+:class:`~analysis.stages.loaded_phase.Signature`. Without a gyroscope the wrist's tilt leaks into
+the velocity and pulls the principal direction toward the horizontal; on an inclined leg the
+tilt-free vertical velocity corrects it (:func:`tilt_free_axis`).
+
+While the window is still open, :class:`CalibrationCounter` counts the upward strokes for the
+UI's progress ("stroke 2 of 3"), causally and cheaply.
 """
 
 from __future__ import annotations
@@ -27,6 +32,11 @@ from analysis.stages.segmentation import HalfStroke, HalfStrokeSegmenter
 FIRST_STROKE_VOTE = 1.0
 """Weight of "the first calibration movement is an upward glide" in the sign vote (the cues'
 separations, in spreads, are the other votes)."""
+FIRST_STROKE_VOTE_NO_GYRO = 0.25
+"""The same without a gyroscope, a tie-breaker only: the wrist's flex during a stroke then reads
+as acceleration and its integral swells and shifts the halves (the first glide, before the tilt
+has swung once, looks small next to the later ones, and a pause after it can read as a movement
+the other way), so which measured half came first says little about the hand's first move."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,55 @@ def principal_directions(v_mps: FloatArray) -> tuple[FloatArray, FloatArray, Flo
     return vectors[:, order[0]].copy(), vectors[:, order[1]].copy(), values[order]
 
 
+def tilt_free_axis(
+    v_mps: FloatArray, up: FloatArray, principal: FloatArray, top_variance: float
+) -> FloatArray | None:
+    """The limb axis from the tilt-free part of the velocity, for devices without a gyroscope;
+    ``None`` when that part cannot tell.
+
+    Without a gyro, the wrist's flex during a glide (it follows the stroke's speed) turns
+    gravity in the sensor frame, and the low-pass gravity estimate cannot follow it: the turn
+    reads as acceleration *across gravity* (a rotation moves the gravity vector perpendicular to
+    itself) and its integral, a position-like swing, pulls the principal direction of the
+    velocity toward the horizontal. The velocity *along* gravity carries no such leak. When the
+    limb is inclined (foot on a chair, standing, lying with the leg raised) the strokes move the
+    hand up and down too, so the vertical velocity ``w_up`` is a clean copy of the stroke
+    (times the axis's vertical share ``u_up``), and the horizontal velocity's covariance with it,
+    ``E[w_h w_up] / E[w_up²]``, is the axis's horizontal part over ``u_up``: the position-like
+    leak drops out, being a quarter cycle out of phase with the velocity. The axis is then
+    ``up + that``, normalised.
+
+    With the leg level the vertical velocity is only the lift of the returns, and the estimate
+    would point up the skin normal; so it is used only when the vertical velocity goes with the
+    strokes (it correlates with the velocity along the ``principal`` direction: a glide on an
+    inclined leg moves the hand up or down all along, a lift goes up and back down within each
+    return and does not), when it is itself inclined (at least 30° from horizontal) and when the
+    strokes' velocity really moves along it (at least ``TILT_FREE_MIN_VARIANCE_SHARE`` of the
+    principal direction's variance ``top_variance``)."""
+    norm = float(np.linalg.norm(up))
+    if v_mps.shape[0] < 10 or not norm > 0.0:
+        return None
+    g = up / norm
+    w = v_mps - v_mps.mean(axis=0)
+    w_up = w @ g
+    power = float(w_up @ w_up)
+    if not power > 0.0:
+        return None
+    along = w @ principal
+    spread = float(np.sqrt(power * float(along @ along)))
+    if not spread > 0.0 or abs(float(w_up @ along)) < TILT_FREE_MIN_CORRELATION * spread:
+        return None
+    w_h = w - np.outer(w_up, g)
+    candidate: FloatArray = g + (w_h.T @ w_up) / power
+    candidate = candidate / float(np.linalg.norm(candidate))
+    variance = float(np.mean((w @ candidate) ** 2))
+    if abs(float(candidate @ g)) < TILT_FREE_MIN_ELEVATION_SIN:
+        return None
+    if variance < TILT_FREE_MIN_VARIANCE_SHARE * top_variance:
+        return None
+    return candidate
+
+
 def learn_axis(
     t_s: FloatArray,
     v_mps: FloatArray,
@@ -72,8 +131,15 @@ def learn_axis(
     vibration: FloatArray | None,
     force_n: FloatArray | None,
     rate_hz: float | None = None,
+    has_gyro: bool = True,
+    up: FloatArray | None = None,
 ) -> AxisResult:
     """Learn the limb axis, its sign and the loaded-phase signature from calibration samples.
+
+    ``has_gyro`` says whether the velocity came from a gyro-aided attitude (without one, tilt
+    leaks into it and the first-movement rule is weighed less, see
+    :data:`FIRST_STROKE_VOTE_NO_GYRO`). ``up`` is the mean specific force of the window (sensor
+    frame, any length): without a gyro it lets :func:`tilt_free_axis` correct the axis.
 
     With ``rate_hz`` the velocity's phase lead is undone first (:func:`undo_phase_lead`): the
     window is complete when it is learnt, and the slow calibration strokes are exactly where the
@@ -93,12 +159,15 @@ def learn_axis(
         return AxisResult(
             None, 0, "the strokes had no clear direction: glide along the leg, toward the heart"
         )
-    peak = float(np.percentile(np.abs(v_mps[moving] @ axis), 95))
-    peak_acc = float(np.percentile(np.abs(acc_mps2[moving] @ axis), 95))
-    segmenter = HalfStrokeSegmenter(dead_band_mps=max(0.12 * peak, 0.01))
-    halves = segmenter.process(t_s, v_mps, axis, cross, vibration, force_n, acc_mps2)
-    plus = [h for h in halves if h.sign > 0]
-    minus = [h for h in halves if h.sign < 0]
+
+    def cut(along: FloatArray) -> tuple[list[HalfStroke], list[HalfStroke], list[HalfStroke]]:
+        top = float(np.percentile(np.abs(v_mps[moving] @ along), 95))
+        segmenter = HalfStrokeSegmenter(dead_band_mps=max(0.12 * top, 0.01))
+        cut_cross = orthogonal_cross(along, cross)
+        halves = segmenter.process(t_s, v_mps, along, cut_cross, vibration, force_n, acc_mps2)
+        return halves, [h for h in halves if h.sign > 0], [h for h in halves if h.sign < 0]
+
+    halves, plus, minus = cut(axis)
     if len(plus) < 2 or len(minus) < 2:
         n = max(len(plus), len(minus))
         return AxisResult(None, n, f"saw {n} strokes; make three slow strokes up the leg")
@@ -111,12 +180,26 @@ def learn_axis(
     # half as long as the typical calibration half).
     typical = float(np.median([abs(h.disp_m) for h in halves]))
     first = next(h for h in halves if abs(h.disp_m) >= 0.5 * typical)
-    vote += FIRST_STROKE_VOTE * first.sign
+    vote += (FIRST_STROKE_VOTE if has_gyro else FIRST_STROKE_VOTE_NO_GYRO) * first.sign
     if vote < 0:
         axis = -axis
-        loaded, returns = minus, plus
-    else:
-        loaded, returns = plus, minus
+        plus, minus = minus, plus
+    if not has_gyro and up is not None:
+        # Without a gyro the principal direction leans toward the horizontal tilt leak; the
+        # tilt-free estimate corrects its direction, and takes the sign just judged (the two
+        # must then be close enough for the sign to carry over).
+        better = tilt_free_axis(v_mps, up, axis, values[0])
+        if better is not None and abs(float(better @ axis)) >= TILT_FREE_MIN_AGREEMENT_COS:
+            axis = better if float(better @ axis) > 0.0 else -better
+            cross = orthogonal_cross(axis, cross)
+            # the signature is of halves cut along the axis the live pipeline will use
+            halves, plus, minus = cut(axis)
+            if len(plus) < 2 or len(minus) < 2:
+                n = max(len(plus), len(minus))
+                return AxisResult(None, n, f"saw {n} strokes; make three slow strokes up the leg")
+    peak = float(np.percentile(np.abs(v_mps[moving] @ axis), 95))
+    peak_acc = float(np.percentile(np.abs(acc_mps2[moving] @ axis), 95))
+    loaded, returns = plus, minus
     signature = Signature.learn(loaded, returns).shrunk_toward(prior, len(loaded))
     return AxisResult(
         LimbAxis(axis, cross, signature, peak, len(loaded), peak_acc),
@@ -124,6 +207,168 @@ def learn_axis(
         f"learned from {len(loaded)} strokes",
         tuple(loaded),
     )
+
+
+TILT_FREE_MIN_ELEVATION_SIN = 0.5
+"""The tilt-free axis is used only when it climbs at least 30° (sin 30° = 0.5)."""
+TILT_FREE_MIN_CORRELATION = 0.4
+"""Least correlation of the vertical velocity with the strokes' for the tilt-free axis."""
+TILT_FREE_MIN_AGREEMENT_COS = 0.5
+"""The tilt-free axis replaces the principal direction only within 60° of it (the sign judged
+along the one is carried over to the other)."""
+TILT_FREE_MIN_VARIANCE_SHARE = 0.7
+"""... and the velocity's variance along it is at least this share of the principal direction's
+(a lift-only estimate on a level leg carries a small share)."""
+COUNTER_BLOCK_S = 0.1
+"""The live calibration counter works on blocks of this much signal (counted in samples from the
+window's start, so its count never depends on how the stream was batched), s."""
+COUNTER_MIN_MOVING_S = 0.3
+"""Movement needed before the counter trusts a direction, s."""
+COUNTER_MIN_DISP_M = 0.03
+"""A half moving less than this is a flicker, not a calibration stroke, m."""
+COUNTER_MAX_TURN_COS = 0.87
+"""When the running principal direction has turned further than this (cos 30°) from the one the
+halves were cut along, they are cut again along the new one."""
+
+
+class CalibrationCounter:
+    """Counts upward calibration strokes while the calibration window is still open.
+
+    The UI shows "stroke 1 of 3" as the user strokes and closes the window at three, so the count
+    must come while the samples arrive, not when the window is learnt. It is a light version of
+    :func:`learn_axis`, causal and cheap: running second moments of the moving velocity give the
+    principal direction (no sign yet); once it is clear, the velocity is cut into half-strokes
+    along it by a :class:`HalfStrokeSegmenter` carried from block to block. The user was asked to
+    start with an upward stroke, so the way the first real half went is "up", and the count is
+    the halves that went that way. (The final count, after the window closes, is
+    :func:`learn_axis`'s.)
+
+    Parameters
+    ----------
+    rate_hz:
+        Nominal sample rate, Hz.
+    max_samples:
+        Longest history kept (the calibration buffer's bound).
+    """
+
+    def __init__(self, rate_hz: float, max_samples: int) -> None:
+        self._block = max(round(COUNTER_BLOCK_S * rate_hz), 1)
+        self._min_moving = max(int(COUNTER_MIN_MOVING_S * rate_hz), 10)
+        self._max_samples = max_samples
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything (a new calibration window)."""
+        self._pending_t: list[FloatArray] = []
+        self._pending_v: list[FloatArray] = []
+        self._pending_f: list[FloatArray] = []
+        self._pending_n = 0
+        self._up_sum = np.zeros(3)
+        self._up_n = 0
+        self._hist_t: list[FloatArray] = []
+        self._hist_v: list[FloatArray] = []
+        self._hist_n = 0
+        self._moments = np.zeros((3, 3))
+        self._sum = np.zeros(3)
+        self._moving = 0
+        self._axis: FloatArray | None = None
+        self._segmenter: HalfStrokeSegmenter | None = None
+        self._first_sign = 0
+        self._counted = 0
+        self._count = 0
+
+    @property
+    def count(self) -> int:
+        """Upward calibration strokes found so far."""
+        return self._count
+
+    @property
+    def up(self) -> FloatArray | None:
+        """Mean specific force of the window so far (sensor frame, m/s²: "up" and its length),
+        ``None`` before any; summed block by block, so it too is the same for any batching."""
+        return None if self._up_n == 0 else self._up_sum / self._up_n
+
+    def process(
+        self, t_s: FloatArray, v_mps: FloatArray, specific_force_mps2: FloatArray | None = None
+    ) -> int:
+        """Feed calibration samples (time order): velocity (n, 3) and, optionally, the raw
+        specific force (n, 3) for :attr:`up`; return the count so far."""
+        if t_s.shape[0] == 0:
+            return self._count
+        f = (
+            np.full((t_s.shape[0], 3), np.nan)
+            if specific_force_mps2 is None
+            else specific_force_mps2
+        )
+        self._pending_t.append(t_s)
+        self._pending_v.append(v_mps)
+        self._pending_f.append(f)
+        self._pending_n += t_s.shape[0]
+        if self._pending_n < self._block:
+            return self._count
+        t = np.concatenate(self._pending_t)
+        v = np.concatenate(self._pending_v)
+        f = np.concatenate(self._pending_f)
+        whole = (t.shape[0] // self._block) * self._block
+        self._pending_t = [t[whole:]] if whole < t.shape[0] else []
+        self._pending_v = [v[whole:]] if whole < t.shape[0] else []
+        self._pending_f = [f[whole:]] if whole < t.shape[0] else []
+        self._pending_n = t.shape[0] - whole
+        for i in range(0, whole, self._block):
+            block_f = f[i : i + self._block]
+            if np.isfinite(block_f).all():
+                self._up_sum = self._up_sum + block_f.sum(axis=0)
+                self._up_n += block_f.shape[0]
+            self._block_in(t[i : i + self._block], v[i : i + self._block])
+        return self._count
+
+    def _block_in(self, t: FloatArray, v: FloatArray) -> None:
+        self._hist_t.append(t)
+        self._hist_v.append(v)
+        self._hist_n += t.shape[0]
+        while self._hist_n - self._hist_t[0].shape[0] >= self._max_samples:
+            self._hist_n -= self._hist_t.pop(0).shape[0]
+            self._hist_v.pop(0)
+        moving = v[np.einsum("ij,ij->i", v, v) > 0.02**2]
+        self._moments += moving.T @ moving
+        self._sum += moving.sum(axis=0)
+        self._moving += moving.shape[0]
+        if self._moving < self._min_moving:
+            return
+        mean = self._sum / self._moving
+        cov = self._moments / self._moving - np.outer(mean, mean)
+        values, vectors = np.linalg.eigh(cov)
+        if values[2] < 1.5 * values[1]:
+            return  # no clear direction yet
+        axis = vectors[:, 2]
+        cross = vectors[:, 1]
+        if self._axis is not None and abs(float(axis @ self._axis)) >= COUNTER_MAX_TURN_COS:
+            assert self._segmenter is not None
+            self._count_halves(self._segmenter.process(t, v, self._axis, cross, None, None))
+            return
+        # a first clear direction, or a new one: cut the whole history along it
+        self._axis = axis if self._axis is None or axis @ self._axis >= 0 else -axis
+        hist_t = np.concatenate(self._hist_t)
+        hist_v = np.concatenate(self._hist_v)
+        along = hist_v @ self._axis
+        fast = np.einsum("ij,ij->i", hist_v, hist_v) > 0.02**2
+        peak = float(np.percentile(np.abs(along[fast]), 95)) if fast.any() else 0.0
+        self._segmenter = HalfStrokeSegmenter(dead_band_mps=max(0.12 * peak, 0.01))
+        self._first_sign = 0
+        self._counted = 0
+        self._count_halves(self._segmenter.process(hist_t, hist_v, self._axis, cross, None, None))
+
+    def _count_halves(self, halves: list[HalfStroke]) -> None:
+        for half in halves:
+            if abs(half.disp_m) < COUNTER_MIN_DISP_M:
+                continue
+            if self._first_sign == 0:
+                self._first_sign = half.sign
+            if half.sign == self._first_sign:
+                self._counted += 1
+        # shown progress never goes back (cutting again along a turned direction may find one
+        # stroke fewer); the final count is learn_axis's
+        self._count = max(self._count, self._counted)
 
 
 def orthogonal_cross(axis: FloatArray, cross: FloatArray) -> FloatArray:

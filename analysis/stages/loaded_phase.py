@@ -7,17 +7,23 @@ so that *larger means more likely loaded*:
 - ``force``: mean contact force (only with a force channel) — pressing is the definition;
 - ``slowness``: log of duration per peak speed — the pressed glide is usually the slower half
   (same path, friction, care), the return a quick reposition;
-- ``contact``: −log of the stroke-band acceleration across the axis per acceleration along it — a
-  lifted return accelerates along the skin normal (1–5 cm up and back down), a glide stays on the
-  skin;
-- ``vibration``: log power above 15 Hz — skin friction under pressure is broadband stick-slip; a
-  lifted hand has none and a light gliding return little.
+- ``contact``: −log of the RMS stroke-band acceleration across the axis — a lifted return
+  accelerates along the skin normal (1–5 cm up and back down within the return), a glide stays on
+  the skin. Absolute, not per axial acceleration: the quicker half accelerates harder along the
+  axis, so a ratio made every quick return look flat and every slow glide look lifted;
+- ``vibration``: log power above 15 Hz per stroke-band acceleration power — skin friction under
+  pressure is broadband stick-slip, a lifted hand has none and a light gliding return little. The
+  vibration high-pass also lets through a small, fixed share of the stroke's own acceleration
+  (its skirt), which made the harder-accelerating quick return look "rougher"; per stroke-band
+  power that share is the same for both halves and the friction excess is what remains.
 
 None is guaranteed for every person, so a :class:`Signature` learned from the user's calibration
 strokes (known to be loaded in one direction) weights each cue by how well it separated the
 user's loaded halves from their returns, and scales it by its spread. A half is then judged
 against its neighbour (the pair of a reciprocating cycle shares speed, posture and surface, so the
-comparison survives a change of tempo) and, lacking a neighbour, against the calibration means.
+comparison survives a change of tempo) and, lacking a comparable neighbour, against the session's
+own running means of loaded halves and returns (started from the calibration's: calibration
+strokes are slow and light, the session's are not).
 """
 
 from __future__ import annotations
@@ -31,26 +37,48 @@ from analysis.samples import FloatArray
 from analysis.stages.segmentation import HalfStroke
 
 CUE_NAMES = ("force", "slowness", "contact", "vibration")
-_SPREAD_FLOOR = (0.5, 0.15, 0.4, 0.7)
+_SPREAD_FLOOR = (0.5, 0.15, 0.25, 0.7)
 """Smallest spread assumed per cue (N, then log units): three calibration strokes can look more
 alike than the session will."""
 _PRIOR_SIGN = np.array([1.0, 1.0, 1.0, 1.0])
 _ACC_FLOOR = 0.02
-"""(m/s²)² added to both sides of the lift ratio: below this, acceleration is sensor noise and
-the hand's roll, not a lift."""
+"""(m/s²)² added to the stroke-band acceleration powers: below this, acceleration is sensor noise
+and the hand's roll, not a lift."""
+_VIB_FLOOR = 1e-4
+"""(m/s²)² added to the vibration power: below it is sensor noise."""
 _MAX_WEIGHT = 4.0
+PARTNER_MIN_LENGTH_RATIO = 0.3
+"""A previous half shorter than this share of the current one (or longer than its inverse) is no
+return to compare it with."""
+MEANS_RATE = 0.2
+"""Weight of each clearly decided half in the session's running cue means (~5 strokes' memory)."""
+MEANS_MIN_SCORE = 0.3
+"""How clear (in spreads) a pair decision must be to teach the running means."""
+MIN_PRESS_SHARE = 0.3
+MIN_PRESS_N = 0.5
+"""A half pressing less than this share of the calibration glides' mean force (and at least this
+many N) is not loaded: calibration strokes are light, session strokes press as hard or harder,
+and a gliding return rests at 0.3–1.5 N."""
+IMMEDIATE_MIN_SCORE = 2.0
+"""A half with no partner before it is decided at once, against the session's running means,
+when it is at least this clear (in spreads); otherwise it waits for its partner (judged against
+the means alone, halves are right about four times in five even when this clear, against their
+partner nineteen in twenty: waiting costs a half stroke of latency)."""
 LATE_MIN_SCORE = 0.5
 """How clearly a half judged a return must look loaded next to its successor to be reported."""
 
 
 def cue_values(half: HalfStroke) -> FloatArray:
     """The four cues of a half (NaN where the device lacks the channel); larger = more loaded."""
+    stroke_power = half.acc_axial + half.acc_perp + _ACC_FLOOR
     return np.array(
         [
             np.nan if half.force_n is None else half.force_n,
             0.5 * np.log(max(half.duration_s, 1e-3) / max(half.peak_speed_mps, 1e-3)),
-            -np.log((half.acc_perp + _ACC_FLOOR) / (half.acc_axial + _ACC_FLOOR)),
-            np.nan if half.vibration is None else np.log(half.vibration + 1e-4),
+            -0.5 * np.log(half.acc_perp + _ACC_FLOOR),
+            np.nan
+            if half.vibration is None
+            else np.log(half.vibration + _VIB_FLOOR) - np.log(stroke_power),
         ]
     )
 
@@ -124,15 +152,10 @@ class Signature:
         Returns the score (in spreads, averaged over the cues' weights) and the per-cue votes.
         """
         diff = (cue_values(half) - cue_values(other)) / self.spread
-        return self._combine(diff)
+        return self.combine(diff)
 
-    def absolute_score(self, half: HalfStroke) -> tuple[float, FloatArray]:
-        """How loaded ``half`` looks against the calibration means (>0: loaded)."""
-        mid = 0.5 * (self.loaded_mean + self.return_mean)
-        diff = (cue_values(half) - mid) / self.spread
-        return self._combine(diff)
-
-    def _combine(self, diff: FloatArray) -> tuple[float, FloatArray]:
+    def combine(self, diff: FloatArray) -> tuple[float, FloatArray]:
+        """The score and per-cue votes of cue differences ``diff`` (in spreads, >0: loaded)."""
         votes = np.nan_to_num(np.clip(diff, -4.0, 4.0) * np.sign(self.weight), nan=0.0)
         w = np.abs(self.weight) * np.isfinite(diff)
         total = float(w.sum())
@@ -144,7 +167,9 @@ class Signature:
 @dataclass(frozen=True)
 class PhaseDecision:
     """Whether a half is the loaded glide, with a confidence in [0, 1]; ``ambiguous`` when the
-    cues disagree too much to say."""
+    cues disagree too much to say (the half's likelier direction is still reported, with its low
+    confidence). A half waiting for its partner is ``loaded=False`` for now and may come back as
+    :attr:`LoadedPhaseDecider.late`."""
 
     half: HalfStroke
     loaded: bool
@@ -178,55 +203,156 @@ class LoadedPhaseDecider:
         self.adjacency_s = adjacency_s
         self.alternation = alternation
         self.ambiguity = ambiguity
+        # the session's running cue means of loaded halves (row 0) and returns (row 1), started
+        # from the calibration's
+        self._means = np.vstack((signature.loaded_mean, signature.return_mean)).astype(float)
         self._prev: HalfStroke | None = None
+        self._pending: HalfStroke | None = None
+        self._cue_cache: list[tuple[HalfStroke, FloatArray]] = []
         self._prev_loaded = False
         self._prev_score = 0.0
         self.late: PhaseDecision | None = None
         """Set by :meth:`decide` when the previous half turns out to have been loaded."""
 
     def restart(self) -> None:
+        """Forget the neighbours (after a gap: a half waiting for its partner is dropped, the
+        partner is lost with the gap). The session's running means are kept."""
         self._prev = None
+        self._pending = None
         self._prev_loaded = False
         self._prev_score = 0.0
         self.late = None
 
     def note_not_loaded(self, half: HalfStroke) -> None:
         """Record a half known not to be a loaded glide (it moved too much across the axis)."""
+        self.late = None
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            score, votes = self._absolute_score(pending)
+            if score > 0.0:
+                self.late = self._decision(pending, score, votes)
         self._prev = half
         self._prev_loaded = False
         self._prev_score = -np.inf  # certain: never reported late
 
-    def decide(self, half: HalfStroke) -> PhaseDecision:
+    def _partner(self, half: HalfStroke) -> HalfStroke | None:
+        """The previous half when it is the other half of this one's reciprocating cycle: the
+        opposite way, close in time, and of a comparable length (a flicker of the velocity in a
+        pause is no return to compare a glide with)."""
         prev = self._prev
-        adjacent = (
-            prev is not None
-            and prev.sign == -half.sign
-            and half.onset_s - prev.end_s <= self.adjacency_s
+        if prev is None or prev.sign != -half.sign:
+            return None
+        if half.onset_s - prev.end_s > self.adjacency_s:
+            return None
+        a, b = abs(prev.disp_m), abs(half.disp_m)
+        if min(a, b) < PARTNER_MIN_LENGTH_RATIO * max(a, b):
+            return None
+        return prev
+
+    def _cues(self, half: HalfStroke) -> FloatArray:
+        """:func:`cue_values` of ``half``, computed once (a half is compared up to four times)."""
+        for known, values in self._cue_cache:
+            if known is half:
+                return values
+        values = cue_values(half)
+        self._cue_cache = [(half, values), *self._cue_cache[:3]]
+        return values
+
+    def _pair_score(self, half: HalfStroke, other: HalfStroke) -> tuple[float, FloatArray]:
+        """:meth:`Signature.pair_score` on the cached cues."""
+        return self.signature.combine(
+            (self._cues(half) - self._cues(other)) / self.signature.spread
         )
-        has_means = bool(np.isfinite(self.signature.loaded_mean).any())
-        if adjacent and prev is not None:
-            score, votes = self.signature.pair_score(half, prev)
-            score += self.alternation * (-1.0 if self._prev_loaded else 1.0)
-        elif has_means:
-            score, votes = self.signature.absolute_score(half)
-        else:
-            score, votes = 0.0, np.zeros(4)
+
+    def _absolute_score(self, half: HalfStroke) -> tuple[float, FloatArray]:
+        """How loaded ``half`` looks against the session's running means (>0: loaded)."""
+        mid = 0.5 * (self._means[0] + self._means[1])
+        diff = (self._cues(half) - mid) / self.signature.spread
+        return self.signature.combine(diff)
+
+    def _learn_means(self, half: HalfStroke, loaded: bool) -> None:
+        row = self._means[0 if loaded else 1]
+        x = self._cues(half)
+        fresh = np.isfinite(x) & ~np.isfinite(row)
+        row[fresh] = x[fresh]
+        known = np.isfinite(x) & np.isfinite(row)
+        row[known] += MEANS_RATE * (x[known] - row[known])
+
+    def decide(self, half: HalfStroke) -> PhaseDecision:
+        """Judge ``half``; :attr:`late` is set when the previous half turns out to be loaded.
+
+        A half with no comparable partner before it (the first after a pause or a flicker) is
+        judged against the running means at once only when that is clear
+        (:data:`IMMEDIATE_MIN_SCORE`): its own return, which normally follows, is a far better
+        comparison, so otherwise it waits for the next half (the decision comes a half stroke
+        later). Only when that next half is no partner either do the means decide."""
+        prev = self._partner(half)
+        pending, self._pending = self._pending, None
+        self.late = None
+        if pending is not None:
+            if prev is pending:
+                # the waiting half and this one are a cycle: one pair decision settles both
+                score, votes = self._pair_score(half, prev)
+                decision = self._decision(half, score, votes)
+                if not decision.loaded and self._pressed(prev):
+                    self.late = PhaseDecision(prev, True, decision.confidence, decision.ambiguous)
+                self._after(half, prev, decision, score)
+                return decision
+            p_score, p_votes = self._absolute_score(pending)
+            if p_score > 0.0:
+                self.late = self._decision(pending, p_score, p_votes)
+        if prev is None:
+            a_score, a_votes = self._absolute_score(half)
+            if abs(a_score) >= IMMEDIATE_MIN_SCORE:
+                # already clearly like the session's loaded halves (or its returns)
+                decision = self._decision(half, a_score, a_votes)
+                self._prev = half
+                self._prev_loaded = decision.loaded
+                self._prev_score = a_score
+                return decision
+            self._pending = half
+            self._prev = half
+            self._prev_loaded = False
+            self._prev_score = 0.0
+            return PhaseDecision(half, False, 0.0, False)
+        score, votes = self._pair_score(half, prev)
+        score += self.alternation * (-1.0 if self._prev_loaded else 1.0)
+        decision = self._decision(half, score, votes)
+        # Second chance: the previous half was judged a return, but against this one it looks
+        # clearly loaded, more clearly than it looked a return then. It is reported now, late.
+        if (
+            not self._prev_loaded
+            and -score > max(LATE_MIN_SCORE, abs(self._prev_score))
+            and self._pressed(prev)
+        ):
+            self.late = PhaseDecision(prev, True, decision.confidence, decision.ambiguous)
+        self._after(half, prev, decision, score)
+        return decision
+
+    def _decision(self, half: HalfStroke, score: float, votes: FloatArray) -> PhaseDecision:
         strong = np.abs(votes) * (np.abs(self.signature.weight) > 0.5) > 1.0
         disagree = bool((votes[strong] > 0).any() and (votes[strong] < 0).any())
         ambiguous = abs(score) < self.ambiguity and disagree
-        loaded = score > 0.0
         confidence = float(1.0 - np.exp(-abs(score) * 1.5))
-        # Second chance: the previous half was judged a return, but against this one it looks
-        # clearly loaded, more clearly than it looked a return then. It is reported now, late.
-        self.late = None
-        if (
-            adjacent
-            and prev is not None
-            and not self._prev_loaded
-            and -score > max(LATE_MIN_SCORE, abs(self._prev_score))
-        ):
-            self.late = PhaseDecision(prev, True, confidence, ambiguous)
+        return PhaseDecision(half, score > 0.0 and self._pressed(half), confidence, ambiguous)
+
+    def _pressed(self, half: HalfStroke) -> bool:
+        """False when a force channel shows the hand hardly pressed: pressing is what makes a
+        glide loaded, whatever the other cues say of a drift or a lifted move (True without a
+        force channel or a calibration level)."""
+        level = float(self.signature.loaded_mean[0])
+        if half.force_n is None or not np.isfinite(level):
+            return True
+        return half.force_n >= max(MIN_PRESS_SHARE * level, MIN_PRESS_N)
+
+    def _after(
+        self, half: HalfStroke, prev: HalfStroke, decision: PhaseDecision, score: float
+    ) -> None:
+        # only a clear pair decision teaches the session's means: a half judged against the
+        # means themselves would only confirm them
+        if abs(score) >= MEANS_MIN_SCORE:
+            self._learn_means(half, decision.loaded)
+            self._learn_means(prev, not decision.loaded)
         self._prev = half
-        self._prev_loaded = loaded
+        self._prev_loaded = decision.loaded
         self._prev_score = score
-        return PhaseDecision(half, loaded, confidence, ambiguous)

@@ -29,6 +29,10 @@ from scipy.signal import butter, sosfilt, sosfilt_zi
 from analysis.samples import STANDARD_GRAVITY_MPS2, FloatArray
 
 _RAD_TO_DEG = 180.0 / np.pi
+QUIET_ACC_TOLERANCE = 0.02
+"""Relative deviation of the specific force from 1 g below which a sample may be still."""
+QUIET_GYRO_RADPS = 0.2
+"""Turn rate below which the hand may be still, rad/s."""
 
 
 class GravityRemover:
@@ -52,6 +56,7 @@ class GravityRemover:
         self._sos = butter(2, lowpass_hz, fs=self.rate_hz, output="sos")
         self._zi: FloatArray | None = None
         self.rejected_samples = 0
+        self._q_last: FloatArray | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -90,7 +95,7 @@ class GravityRemover:
             # Start level with the first sample's gravity instead of Fusion's 3 s high-gain
             # start-up: that ramp pulls the attitude toward every stroke's acceleration and its
             # tilt error becomes a velocity drift of 0.1–0.3 m/s in the first strokes.
-            ahrs.set_quaternion(tilt_quaternion(acc_mps2[0]))
+            ahrs.set_quaternion(self._start_attitude(acc_mps2[0], gyro_radps[0]))
             ahrs.skip_startup()
             self._ahrs_started = True
         update = ahrs.update_no_magnetometer
@@ -98,9 +103,25 @@ class GravityRemover:
         q = np.array(
             [(update(w, a), quaternion())[1] for w, a in zip(gyro_dps, acc_g, strict=True)]
         ).reshape(-1, 4)
+        self._q_last = q[-1].copy()
         earth = rotate(q, acc_mps2)
         earth[:, 2] -= STANDARD_GRAVITY_MPS2
         return earth, q
+
+    def _start_attitude(self, acc_mps2: FloatArray, gyro_radps: FloatArray) -> FloatArray:
+        """The attitude to start from after a reset: the tilt of the first sample when the hand
+        is quiet (specific force within ``QUIET_ACC_TOLERANCE`` of 1 g and turning slower than
+        ``QUIET_GYRO_RADPS``), otherwise the attitude held before the gap. A gap (lost packets)
+        usually falls mid-stroke, where one sample's tilt is off by the stroke's acceleration
+        (2 m/s² ≈ 12°), while the hand's tilt changes little in the fraction of a second a gap
+        lasts."""
+        quiet = (
+            abs(float(np.linalg.norm(acc_mps2)) / STANDARD_GRAVITY_MPS2 - 1.0) < QUIET_ACC_TOLERANCE
+            and float(np.linalg.norm(gyro_radps)) < QUIET_GYRO_RADPS
+        )
+        if quiet or self._q_last is None:
+            return tilt_quaternion(acc_mps2)
+        return self._q_last
 
     def _process_lowpass(self, acc_mps2: FloatArray) -> FloatArray:
         if self._zi is None:

@@ -24,6 +24,11 @@ _DISP, _PATH_AX, _PATH_PERP, _E_AX, _E_PERP, _VIB, _FORCE, _COUNT, _ROT, _A_AX, 
 _N_SUMS = 11
 
 
+PEAK_HYSTERESIS = 2.0
+"""A half counts only if its axial speed reaches this multiple of the dead band somewhere (a
+Schmitt trigger: enter at θ, but confirm at 2θ). The velocity filter's tail after a stroke and slow
+drift at rest leave the dead band only barely, a hand that moves does not."""
+
 MAX_DISP_M = 0.8
 """No glide on a leg is longer: a half moving further is integration gone wrong (a knock, a
 saturated burst), not a stroke."""
@@ -107,6 +112,9 @@ class HalfStrokeSegmenter:
         A half longer than this is drift and is dropped, s.
     min_disp_m:
         A half moving less than this along the axis is jitter and is dropped, m.
+    peak_hysteresis:
+        A half whose peak axial speed stays below this multiple of the dead band is dropped (0:
+        off).
     """
 
     def __init__(
@@ -115,11 +123,13 @@ class HalfStrokeSegmenter:
         merge_s: float = 0.12,
         max_half_s: float = 6.0,
         min_disp_m: float = 0.012,
+        peak_hysteresis: float = 0.0,
     ) -> None:
         self.dead_band_mps = dead_band_mps
         self.merge_s = merge_s
         self.max_half_s = max_half_s
         self.min_disp_m = min_disp_m
+        self.peak_hysteresis = peak_hysteresis
         self._sums = np.zeros(_N_SUMS)
         self.restart()
 
@@ -269,6 +279,8 @@ class HalfStrokeSegmenter:
         if count < 2 or end_t <= self._start_t:
             return None
         if not self.min_disp_m <= abs(d[_DISP]) <= MAX_DISP_M:
+            return None
+        if self._peak < self.peak_hysteresis * self.dead_band_mps:
             return None
         return HalfStroke(
             onset_s=self._start_t,

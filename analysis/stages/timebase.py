@@ -2,7 +2,8 @@
 
 Rejected and counted: samples with a non-finite value (NaN/inf from a broken decoder), samples
 whose time does not increase (duplicates, out-of-order packets), and samples where an axis sits on
-its rail (saturation). A jump in time larger than a few sample periods is a gap (lost packets, a
+its rail (saturation) for longer than ``MAX_CLIP_S``; a shorter clip at a stroke's peak is kept and
+counted in ``clipped``. A jump in time larger than a few sample periods is a gap (lost packets, a
 reconnect): every downstream stage restarts after it, so nothing integrated before the gap can leak
 into a stroke after it. Jitter smaller than that is tolerated; the real rate is tracked with a
 running mean of the sample interval and a lasting change of rate also restarts the stages, with
@@ -25,6 +26,12 @@ massage never produces 1.4 g of specific force, and real noise never repeats bit
 _SATURATION_GYRO_RADPS = 3.0
 """Likewise for the gyroscope (the smallest common range is 245 °/s ≈ 4.3 rad/s)."""
 
+
+MAX_CLIP_S = 0.1
+"""A rail held at most this long is clipping at the peak of a vigorous stroke, s: the clipped
+samples are kept (they lose only the excess above full scale, while dropping them would lose the
+whole acceleration of those samples and restarting would zero the velocity mid-stroke and re-level
+the attitude on an accelerated sample). Held longer it is a knock or a stuck axis: a hole."""
 
 _RECENT = 15
 """Sample steps whose median sets the new rate after a change."""
@@ -74,6 +81,9 @@ class TimeBase:
         self.dropped_nonfinite = 0
         self.dropped_order = 0
         self.dropped_saturated = 0
+        self.clipped = 0
+        self._clip_budget = max(1, round(MAX_CLIP_S * nominal_rate_hz))
+        self._rail_run = 0
         self.gaps = 0
         self.rate_changes = 0
 
@@ -112,7 +122,16 @@ class TimeBase:
         idx = idx[ordered]
         if idx.size == 0:
             return []
-        saturated = self._saturated(batch, idx)
+        rail = self._saturated(batch, idx)
+        # position of each rail sample within its stretch (carried across batches)
+        count = np.cumsum(rail)
+        run_start = np.maximum.accumulate(np.where(rail, 0, count))
+        broken = np.logical_or.accumulate(~rail)  # a clean sample came before, in this batch
+        position = count - run_start + np.where(broken, 0, self._rail_run)
+        position = np.where(rail, position, 0)
+        self._rail_run = int(position[-1])
+        saturated = position > self._clip_budget
+        self.clipped += int(rail.sum() - saturated.sum())
         self.dropped_saturated += int(saturated.sum())
         # a saturated sample is a hole: it breaks the run like a gap does
         good = idx[~saturated]

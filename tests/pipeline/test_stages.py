@@ -64,7 +64,10 @@ def test_timebase_cuts_out_a_saturated_stretch() -> None:
     acc = np.tile([0.0, 0.0, 9.8], (n, 1))
     acc[40:60, 0] = 16.0 * STANDARD_GRAVITY_MPS2  # pinned on the rail
     runs = tb.accept(_batch(np.arange(n) / 100.0, acc))
-    assert tb.dropped_saturated == 19  # the first rail sample cannot be told from a real one
+    # the first rail sample cannot be told from a real one; the next MAX_CLIP_S (10 samples) are
+    # kept as clipping at a stroke's peak, the rest of the stretch is a hole
+    assert tb.clipped == 10
+    assert tb.dropped_saturated == 9
     assert len(runs) == 2
     assert runs[1].restart
     assert float(runs[1].samples.t_s[0]) == pytest.approx(0.60)

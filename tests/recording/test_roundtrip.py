@@ -15,8 +15,13 @@ from firmware_bridge.recordings.model import RecordingMeta
 from firmware_bridge.recordings.reader import read_recording
 from firmware_bridge.recordings.writer import RecordingWriter, write_recording
 
-# half a unit of the last decimal written (writer: 6 for t, 4 for acc, 5 for gyro, 3 for force)
-TOLERANCE = {"t": 5e-7, "acc": 5e-5, "gyro": 5e-6, "force": 5e-4}
+# half a unit of the last decimal written (writer: 6 for t, 4 for acc, 5 for gyro, 3 for force),
+# plus the binary float error of a value that sits exactly on a half (0.0625 is written 0.062)
+FLOAT_SLACK = 1e-9
+TOLERANCE = {
+    name: half_unit + FLOAT_SLACK
+    for name, half_unit in {"t": 5e-7, "acc": 5e-5, "gyro": 5e-6, "force": 5e-4}.items()
+}
 
 
 @st.composite
