@@ -1,7 +1,8 @@
 """Speed of the stroke pipeline (issue 4, item 5). Prints figures; not a test.
 
 - offline: a simulated 200 Hz session with accelerometer + gyro + force, classified causally in
-  1-second chunks on one core (simulation and parsing excluded): × real time and µs per sample;
+  1-second chunks and in the offline path's own chunks (``OFFLINE_BATCH_SAMPLES``) on one core
+  (simulation and parsing excluded): × real time and µs per sample;
 - streaming: the same session fed in 10-sample batches (a BLE notification's worth): p50/p99 of
   the wall time per batch;
 - cue latency: for every stroke and cue, the CPU time of the feed call that decided it (the
@@ -20,7 +21,7 @@ import time
 
 import numpy as np
 
-from analysis.pipeline import StrokePipeline, classify_samples
+from analysis.pipeline import OFFLINE_BATCH_SAMPLES, StrokePipeline, classify_samples
 from analysis.simulation import simulate_session
 from analysis.techniques import get_profile
 
@@ -44,14 +45,15 @@ def main() -> None:
     # offline, best of 3
     # CPU time of this process: the machine is shared, wall time would measure the neighbours.
     # The output is the same for any chunk size, so offline may use long chunks.
-    for chunk in (200, 2000):
+    # 1 s chunks for comparison; OFFLINE_BATCH_SAMPLES is what classify and evaluate use.
+    for chunk in (200, OFFLINE_BATCH_SAMPLES):
         best = np.inf
         for _ in range(3):
             t0 = time.process_time()
             events = classify_samples(samples, profile, 200.0, sess.calibration, batch_size=chunk)
             best = min(best, time.process_time() - t0)
         print(
-            f"offline ({chunk / 200:.0f} s chunks): {best * 1e3:.0f} ms CPU → "
+            f"offline ({chunk} samples = {chunk / 200:.1f} s chunks): {best * 1e3:.0f} ms CPU → "
             f"{duration_s / best:.0f}× real time, {best / n * 1e6:.2f} µs/sample"
         )
     print(

@@ -105,7 +105,7 @@ def read_recording(path: Path | str) -> Recording:
         raise RecordingError(f"{directory}: not a recording directory (a recording is a directory)")
     meta = read_meta(directory)
     notes: list[str] = []
-    samples = read_samples(_samples_path(directory), notes)
+    samples = read_samples(samples_path(directory), notes)
     labels = None
     labels_path = directory / LABELS_FILE
     if labels_path.exists():
@@ -151,7 +151,8 @@ def find_recordings(paths: Iterable[Path | str]) -> list[Path]:
     return sorted(found)
 
 
-def _samples_path(directory: Path) -> Path:
+def samples_path(directory: Path) -> Path:
+    """The recording's one samples file (plain or gzip); :class:`RecordingError` if none or both."""
     plain, packed = directory / SAMPLES_FILE, directory / SAMPLES_GZ_FILE
     if plain.exists() and packed.exists():
         # Which one is current cannot be known; guessing could silently analyse stale data.

@@ -11,15 +11,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from analysis.pipeline import classify_samples
+from analysis.pipeline import OFFLINE_BATCH_SAMPLES, classify_samples
 from analysis.techniques import DEFAULT_TECHNIQUE, get_profile, load_profiles
 from firmware_bridge.recordings.events_csv import write_events
 from firmware_bridge.recordings.meta_json import read_meta
 from firmware_bridge.recordings.model import RecordingError
-from firmware_bridge.recordings.reader import read_samples
+from firmware_bridge.recordings.reader import read_samples, samples_path
 from tui.errors import UsageError
-
-SAMPLE_FILES = ("samples.csv", "samples.csv.gz")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,21 +31,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"{DEFAULT_TECHNIQUE})",
     )  # fmt: skip
     parser.add_argument(
-        "--batch", type=int, default=10, metavar="N",
-        help="samples per chunk fed to the pipeline (the output does not depend on it; default 10)",
+        "--batch", type=int, default=OFFLINE_BATCH_SAMPLES, metavar="N",
+        help="samples per chunk fed to the pipeline (the output does not depend on it; default "
+        f"{OFFLINE_BATCH_SAMPLES})",
     )  # fmt: skip
     parser.add_argument(
         "--profiles", type=Path, metavar="TOML", help="technique profile overrides (TOML file)"
     )
-
-
-def _samples_file(directory: Path) -> Path:
-    found = [directory / name for name in SAMPLE_FILES if (directory / name).exists()]
-    if not found:
-        raise RecordingError(f"{directory}: no samples.csv or samples.csv.gz")
-    if len(found) > 1:
-        raise RecordingError(f"{directory}: holds both samples.csv and samples.csv.gz; keep one")
-    return found[0]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None and args.out.is_dir():
         raise UsageError(f"--out {args.out}: is a directory, not a file")
     meta = read_meta(directory)
-    samples = read_samples(_samples_file(directory))
+    samples = read_samples(samples_path(directory))
     overrides = load_profiles(args.profiles) if args.profiles is not None else None
     profile = get_profile(args.technique or meta.technique or DEFAULT_TECHNIQUE, overrides)
     events = classify_samples(
