@@ -35,7 +35,7 @@ from analysis.stages.limb_axis import (
     orthogonal_cross,
 )
 from analysis.stages.loaded_phase import LoadedPhaseDecider
-from analysis.stages.motion import MotionFilter
+from analysis.stages.motion import VELOCITY_HIGHPASS_HZ, MotionFilter
 from analysis.stages.orientation import GravityRemover, earth_to_sensor
 from analysis.stages.segmentation import PEAK_HYSTERESIS, HalfStroke, HalfStrokeSegmenter
 from analysis.stages.timebase import CleanRun, TimeBase
@@ -161,7 +161,10 @@ class StrokePipeline:
         self._rate_hz = max(float(sample_rate_hz), MIN_DESIGN_RATE_HZ)
         self._gravity: GravityRemover | None = None
         self._motion = MotionFilter(self._rate_hz)
-        self._segmenter = HalfStrokeSegmenter(peak_hysteresis=PEAK_HYSTERESIS)
+        # the live velocity leads the hand by the high-pass's phase: halves are re-timed
+        self._segmenter = HalfStrokeSegmenter(
+            peak_hysteresis=PEAK_HYSTERESIS, lead_highpass_hz=VELOCITY_HIGHPASS_HZ
+        )
         self._frame = LimbFrame(self._rate_hz)
         self._others = OtherStrokeDetector(self._rate_hz)
         self._cadence = CadenceTracker()

@@ -24,6 +24,12 @@ against its neighbour (the pair of a reciprocating cycle shares speed, posture a
 comparison survives a change of tempo) and, lacking a comparable neighbour, against the session's
 own running means of loaded halves and returns (started from the calibration's: calibration
 strokes are slow and light, the session's are not).
+
+Two cues also veto on their own, whatever the comparison says: a force channel showing the hand
+hardly pressed, and friction far below the session's loaded halves (no stick-slip at all: the
+hand was carried, not rubbed — a repositioning move or a lifted return that merely looked slower
+than its neighbour). Of a pair the comparison picks the likelier; the vetoes catch pairs in which
+neither half was loaded.
 """
 
 from __future__ import annotations
@@ -66,6 +72,10 @@ the means alone, halves are right about four times in five even when this clear,
 partner nineteen in twenty: waiting costs a half stroke of latency)."""
 LATE_MIN_SCORE = 0.5
 """How clearly a half judged a return must look loaded next to its successor to be reported."""
+MIN_FRICTION_SPREADS = 3.0
+"""A half whose friction cue lies this many spreads below the session's loaded halves' running
+mean has no stick-slip at all: the hand was not rubbing the skin (a lifted move), whatever its
+other cues say. Only when friction separated the user's calibration strokes (its weight > 0)."""
 
 
 def cue_values(half: HalfStroke) -> FloatArray:
@@ -336,10 +346,25 @@ class LoadedPhaseDecider:
         confidence = float(1.0 - np.exp(-abs(score) * 1.5))
         return PhaseDecision(half, score > 0.0 and self._pressed(half), confidence, ambiguous)
 
+    def _rubbed(self, half: HalfStroke) -> bool:
+        """False when the half shows no skin friction at all: far smoother than the session's
+        loaded halves (by :data:`MIN_FRICTION_SPREADS` of the cue's spread). A hand carried in
+        the air to a new start point, or a lifted return, has no stick-slip; a pressed glide
+        always has some (True without a vibration band or when friction did not separate the
+        user's calibration strokes)."""
+        x = self._cues(half)[3]
+        ref = self._means[0, 3]
+        if not (np.isfinite(x) and np.isfinite(ref)) or self.signature.weight[3] <= 0.0:
+            return True
+        return bool(x >= ref - MIN_FRICTION_SPREADS * self.signature.spread[3])
+
     def _pressed(self, half: HalfStroke) -> bool:
-        """False when a force channel shows the hand hardly pressed: pressing is what makes a
-        glide loaded, whatever the other cues say of a drift or a lifted move (True without a
-        force channel or a calibration level)."""
+        """False when the hand was not pressing on the skin: no friction at all
+        (:meth:`_rubbed`), or a force channel shows it hardly pressed. Pressing is what makes a
+        glide loaded, whatever the other cues say of a drift or a lifted move (the force test is
+        passed without a force channel or a calibration level)."""
+        if not self._rubbed(half):
+            return False
         level = float(self.signature.loaded_mean[0])
         if half.force_n is None or not np.isfinite(level):
             return True

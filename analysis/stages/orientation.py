@@ -17,7 +17,13 @@ however the stream is batched.
 
 Without a gyroscope (micro:bit) gravity is the accelerometer's low-pass (second-order Butterworth,
 0.2 Hz): any tilt of the hand during a stroke then reads as motion. That is physics, not a bug;
-only a gyroscope can tell rotation from translation.
+only a gyroscope can tell rotation from translation. Measured against the simulator's truth, the
+velocity error across gravity is 2–6× the true horizontal velocity (the wrist flexes with speed
+and lift), while along gravity it is 0.1–0.6×: a tilt keeps ``|f| = g``, so only the vertical part
+of the motion is tilt-free. Gating the gravity estimate on ``|f| ≈ g`` (updating it only at
+"quiet" samples) cannot help: a horizontal acceleration a changes ``|f|`` only by a²/2g (0.05 m/s²
+for 1 m/s²), so strokes along a horizontal limb look quiet throughout (measured: worse). Weighting
+the vertical part up helps a raised or standing leg and hurts a horizontal one by as much.
 """
 
 from __future__ import annotations

@@ -8,6 +8,14 @@ reconnect): every downstream stage restarts after it, so nothing integrated befo
 into a stroke after it. Jitter smaller than that is tolerated; the real rate is tracked with a
 running mean of the sample interval and a lasting change of rate also restarts the stages, with
 filters redesigned for the new rate.
+
+A shorter hole (a few lost BLE packets: a step longer than ``HOLE_PERIODS`` sample periods but not a
+gap) is filled with samples interpolated linearly at the design period. Every filter downstream
+assumes one sample period per step: the AHRS would otherwise skip the hole's rotation (0.06 s at
+4 rad/s is 14° of attitude, 2.4 m/s² of gravity leaking into the linear acceleration) and the
+velocity integrator its acceleration (a brisk stroke's 5 m/s² for 0.06 s is 0.3 m/s), either of
+which leaves a velocity offset of the size of a stroke for seconds. Hand motion is smooth on that
+time scale (strokes below 5 Hz), so the straight line is close to what was lost.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.signal import lfilter
 
-from analysis.samples import STANDARD_GRAVITY_MPS2, SampleBatch
+from analysis.samples import STANDARD_GRAVITY_MPS2, FloatArray, SampleBatch
 
 _SATURATION_ACC_MPS2 = 1.4 * STANDARD_GRAVITY_MPS2
 """An accelerometer axis above this that repeats its previous value exactly is on its rail:
@@ -32,6 +40,15 @@ MAX_CLIP_S = 0.1
 samples are kept (they lose only the excess above full scale, while dropping them would lose the
 whole acceleration of those samples and restarting would zero the velocity mid-stroke and re-level
 the attitude on an accelerated sample). Held longer it is a knock or a stuck axis: a hole."""
+
+HOLE_PERIODS = 1.5
+"""A step longer than this many design periods (and not a gap) is a hole to fill."""
+
+MAX_FILL_JITTER = 0.25
+"""Holes are filled only while the stamps are regular: mean ``|step/period - 1|`` below this. A
+host that stamps samples on arrival bunches them at BLE connection events (steps of ~0 and of
+several periods), so a long step there is latency as often as loss and cannot be sized."""
+_JITTER_ALPHA = 0.05
 
 _RECENT = 15
 """Sample steps whose median sets the new rate after a change."""
@@ -86,6 +103,11 @@ class TimeBase:
         self._rail_run = 0
         self.gaps = 0
         self.rate_changes = 0
+        self.filled = 0
+        # a new link counts as irregular until its stamps have shown otherwise
+        self._jitter = 1.0
+        # the last sample handed out (t, acc, gyro, force): a hole may open right after it
+        self._tail: tuple[float, FloatArray, FloatArray | None, float | None] | None = None
 
     @property
     def dropped(self) -> int:
@@ -198,16 +220,88 @@ class TimeBase:
         return runs
 
     def _run(self, batch: SampleBatch, rows: np.ndarray, restart: bool) -> CleanRun:
-        return CleanRun(
-            SampleBatch(
-                t_s=batch.t_s[rows],
-                acc_mps2=batch.acc_mps2[rows],
-                gyro_radps=None if batch.gyro_radps is None else batch.gyro_radps[rows],
-                force_n=None if batch.force_n is None else batch.force_n[rows],
-            ),
-            restart,
-            self.design_rate_hz,
+        samples = SampleBatch(
+            t_s=batch.t_s[rows],
+            acc_mps2=batch.acc_mps2[rows],
+            gyro_radps=None if batch.gyro_radps is None else batch.gyro_radps[rows],
+            force_n=None if batch.force_n is None else batch.force_n[rows],
         )
+        return CleanRun(self._fill(samples, restart), restart, self.design_rate_hz)
+
+    def _fill(self, s: SampleBatch, restart: bool) -> SampleBatch:
+        """``s`` with its holes (and the one between the previous run and it, unless the stages
+        restart) filled by linear interpolation at the design period."""
+        tail = None if restart else self._tail
+        gyro, force = s.gyro_radps, s.force_n
+        if tail is not None and (tail[2] is None) != (gyro is None):
+            tail = None  # the channels changed: nothing to interpolate from
+        if tail is not None and (tail[3] is None) != (force is None):
+            tail = None
+        self._tail = (
+            float(s.t_s[-1]),
+            s.acc_mps2[-1].copy(),
+            None if gyro is None else gyro[-1].copy(),
+            None if force is None else float(force[-1]),
+        )
+        period = 1.0 / self.design_rate_hz
+        t = s.t_s if tail is None else np.concatenate(([tail[0]], s.t_s))
+        steps = np.diff(t)
+        if steps.size == 0:
+            return s
+        ratio = steps / period
+        hole = ratio > HOLE_PERIODS
+        # how irregular the stamps have been before each step: one-pole mean of |step/P - 1| over
+        # the steps that are not holes (~20 steps of memory), held across holes
+        regular = ~hole
+        smoothed, _ = lfilter(
+            [_JITTER_ALPHA],
+            [1.0, _JITTER_ALPHA - 1.0],
+            np.minimum(np.abs(ratio[regular] - 1.0), 1.0),
+            zi=[self._jitter * (1.0 - _JITTER_ALPHA)],
+        )
+        after = np.full(steps.size + 1, np.nan)
+        after[0] = self._jitter
+        after[1:][regular] = smoothed
+        known = np.maximum.accumulate(np.where(np.isnan(after), 0, np.arange(after.size)))
+        jitter_before = after[known][:-1]
+        if smoothed.size:
+            self._jitter = float(smoothed[-1])
+        extra = np.where(hole & (jitter_before < MAX_FILL_JITTER), np.rint(ratio) - 1.0, 0.0)
+        extra = np.maximum(extra, 0.0).astype(np.int64)
+        total = int(extra.sum())
+        if total == 0:
+            return s
+        self.filled += total
+        # output rows: for each step i (from sample i to i+1) its `extra[i]` new samples, then
+        # sample i+1; new samples sit at equal fractions of the step
+        prev_i = np.repeat(np.arange(steps.size), extra + 1)
+        first = np.cumsum(extra + 1) - (extra + 1)
+        k = np.arange(prev_i.size) - first[prev_i] + 1  # 1..extra+1 (the last is the sample)
+        frac = k / (extra[prev_i] + 1.0)
+
+        def interp(now: FloatArray, before: FloatArray | None) -> FloatArray:
+            x = now if before is None else np.concatenate((before[None], now))
+            x2 = x.reshape(x.shape[0], -1)
+            out: FloatArray = x2[prev_i + 1]  # the real samples exactly, whatever the batching
+            new = frac < 1.0
+            lo, hi = x2[prev_i[new]], x2[prev_i[new] + 1]
+            out[new] = lo + frac[new, None] * (hi - lo)
+            return out.reshape((prev_i.size, *now.shape[1:]))
+
+        head = tail is None
+        if head:
+            # the run's own first sample has no step before it
+            t_out = np.concatenate((s.t_s[:1], interp(s.t_s, None)))
+            acc = np.concatenate((s.acc_mps2[:1], interp(s.acc_mps2, None)))
+            g = None if gyro is None else np.concatenate((gyro[:1], interp(gyro, None)))
+            f = None if force is None else np.concatenate((force[:1], interp(force, None)))
+        else:
+            assert tail is not None
+            t_out = interp(s.t_s, np.array(tail[0]))
+            acc = interp(s.acc_mps2, tail[1])
+            g = None if gyro is None or tail[2] is None else interp(gyro, tail[2])
+            f = None if force is None or tail[3] is None else interp(force, np.array(tail[3]))
+        return SampleBatch(t_s=t_out, acc_mps2=acc, gyro_radps=g, force_n=f)
 
     def _saturated(self, batch: SampleBatch, idx: np.ndarray) -> NDArray[np.bool_]:
         acc = batch.acc_mps2[idx]

@@ -183,7 +183,13 @@ class SessionScreen(Screen[None]):
         lines["count"].set_text(f"Strokes  {view.stroke_count}")
         calibration = f"Axis     {view.calibration.state}"
         if view.calibration.message:
-            calibration += f": {view.calibration.message}"
+            # a learned axis says how ("learned from 6 strokes"); other states add the why
+            learned = view.calibration.state == "learned"
+            calibration = (
+                f"Axis     {view.calibration.message}"
+                if learned
+                else f"{calibration}: {view.calibration.message}"
+            )
         lines["calibration"].set_text(calibration)
         lines["strip"].set_text(strip_text(view.recent_strokes, self.size.width or 80))
         if view.signal is not self._signal:
