@@ -48,9 +48,9 @@ MIN_DESIGN_RATE_HZ = 8.0
 """Filters are never designed for a slower rate (their corners would pass Nyquist); a stream that
 slow cannot show a stroke's shape anyway, but it must not crash the pipeline."""
 CALIBRATION_MAX_S = 60.0
+"""Longest calibration kept, s (the buffer is a bounded ring)."""
 AUTO_CALIBRATION_S = 15.0
 """Seconds learned from when a recording has no calibration window."""
-"""Longest calibration kept, s (the buffer is a bounded ring)."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The cue engine and the cadence it uses (H3): spec agreement on true strokes, robustness to the
+"""The cue engine and the cadence it uses: spec agreement on true strokes, robustness to the
 pipeline's typical slips, the force limit from the force signal, repeats, batching."""
 
 from __future__ import annotations

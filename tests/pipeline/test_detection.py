@@ -1,5 +1,5 @@
 """Stroke detection: clipping, hysteresis, the limb frame's cross direction, half kinds, and the
-provisional axis after a failed calibration (helper H1's changes)."""
+provisional axis after a failed calibration."""
 
 from __future__ import annotations
 

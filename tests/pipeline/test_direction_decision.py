@@ -1,4 +1,4 @@
-"""Which half of a back-and-forth is the loaded glide, and the live calibration count (H2)."""
+"""Which half of a back-and-forth is the loaded glide, and the live calibration count."""
 
 from __future__ import annotations
 

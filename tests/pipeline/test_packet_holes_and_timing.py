@@ -1,4 +1,4 @@
-"""Motion stages, round 2: holes in regularly stamped streams are filled before the filters, and
+"""Motion stages: holes in regularly stamped streams are filled before the filters, and
 half-strokes are re-timed for the velocity high-pass's phase lead."""
 
 from __future__ import annotations

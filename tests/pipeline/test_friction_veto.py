@@ -1,4 +1,4 @@
-"""Loaded phase: a half with no skin friction at all is never the loaded glide (round 2, R1)."""
+"""Loaded phase: a half with no skin friction at all is never the loaded glide."""
 
 from __future__ import annotations
 
