@@ -1,8 +1,9 @@
 """Orientation and gravity removal: specific force in, linear acceleration (sensor frame) out.
 
 With a gyroscope the x-io Fusion AHRS (``imufusion``) tracks the sensor's attitude: the gyro
-carries it through vigorous strokes and the accelerometer pulls it back at rest; its acceleration
-rejection ignores the accelerometer while the tilt it implies disagrees by more than 10°. The
+carries it through vigorous strokes and the accelerometer pulls it back at rest. Fusion's
+acceleration rejection stays inert here (its ``rejection_timeout`` is left at 0): switching it on
+was measured worse on simulated sessions (stroke detection and direction). The
 specific force is rotated into the earth frame and gravity subtracted there. Why the earth frame:
 the attitude estimate is off by a degree or two (gyro bias against the filter's gain), and that
 error is a slowly changing *earth-frame* offset (≈ 0.17 m/s² per degree) that the velocity
