@@ -26,13 +26,15 @@ from analysis.stages.direction import (
     OtherStroke,
     OtherStrokeDetector,
     classify_half,
-    provisional_axis,
 )
 from analysis.stages.limb_axis import (
+    DEAD_BAND_SHARE,
+    MIN_DEAD_BAND_MPS,
     CalibrationCounter,
     LimbAxis,
     learn_axis,
     orthogonal_cross,
+    provisional_axis,
 )
 from analysis.stages.loaded_phase import LoadedPhaseDecider
 from analysis.stages.motion import VELOCITY_HIGHPASS_HZ, MotionFilter
@@ -51,6 +53,9 @@ CALIBRATION_MAX_S = 60.0
 """Longest calibration kept, s (the buffer is a bounded ring)."""
 AUTO_CALIBRATION_S = 15.0
 """Seconds learned from when a recording has no calibration window."""
+MAX_DEAD_BAND_MPS = 0.05
+"""Largest segmentation dead band in a session, m/s (fast calibration strokes must not hide a
+slower session's strokes in it)."""
 
 
 @dataclass(frozen=True)
@@ -351,7 +356,9 @@ class StrokePipeline:
         self._axis = axis
         self._cross = orthogonal_cross(axis.axis, axis.cross)
         self._decider = LoadedPhaseDecider(axis.signature)
-        dead_band = float(np.clip(0.12 * axis.stroke_speed_mps, 0.01, 0.05))
+        dead_band = float(
+            np.clip(DEAD_BAND_SHARE * axis.stroke_speed_mps, MIN_DEAD_BAND_MPS, MAX_DEAD_BAND_MPS)
+        )
         self._segmenter.dead_band_mps = dead_band
         self._segmenter.restart()
         self._others.set_dead_band(dead_band)

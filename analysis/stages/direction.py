@@ -25,9 +25,6 @@ import numpy as np
 from scipy.signal import butter, lfilter, sosfilt
 
 from analysis.samples import FloatArray
-from analysis.stages.limb_axis import LimbAxis, principal_directions
-from analysis.stages.loaded_phase import Signature
-from analysis.stages.motion import undo_phase_lead
 from analysis.stages.segmentation import HalfStroke, HalfStrokeSegmenter
 
 LINEAR_MAX_ACC_RATIO = 1.0
@@ -64,38 +61,6 @@ CIRCLE_MAX_REV_S = 2.5
 
 _E0 = np.array([1.0, 0.0, 0.0])
 _E1 = np.array([0.0, 1.0, 0.0])
-
-
-PROVISIONAL_MIN_SPEED_MPS = 0.02
-"""A calibration sample faster than this is movement (the calibration's own threshold)."""
-
-
-def provisional_axis(
-    v_mps: FloatArray, acc_mps2: FloatArray, has_force: bool, rate_hz: float
-) -> LimbAxis | None:
-    """The best guess of the limb axis when a calibration failed its clarity test, or ``None``
-    when nothing moved.
-
-    The principal direction of the calibration velocity is still the likeliest limb axis (the user
-    was stroking along it, only less cleanly than the test asks); without it nothing at all would
-    be counted until a new calibration, not even cross-friction and circles, which need only the
-    plane of motion. The sign is the first brisk movement's (the user was asked to start with an
-    upward stroke) and the loaded phase is judged with the physical priors alone.
-    """
-    if v_mps.shape[0] < 10:
-        return None
-    v = undo_phase_lead(v_mps, rate_hz)
-    moving = np.linalg.norm(v, axis=1) > PROVISIONAL_MIN_SPEED_MPS
-    if moving.sum() < 10:
-        return None
-    axis, cross, _ = principal_directions(v[moving])
-    along = v[moving] @ axis
-    peak = float(np.percentile(np.abs(along), 95))
-    first = int(np.flatnonzero(np.abs(along) >= 0.5 * peak)[0])
-    if along[first] < 0:
-        axis = -axis
-    peak_acc = float(np.percentile(np.abs(acc_mps2[moving] @ axis), 95))
-    return LimbAxis(axis, cross, Signature.prior(has_force), peak, 0, peak_acc)
 
 
 def _cross3(a: FloatArray, b: FloatArray) -> FloatArray:

@@ -29,6 +29,12 @@ from analysis.stages.loaded_phase import Signature
 from analysis.stages.motion import undo_phase_lead
 from analysis.stages.segmentation import HalfStroke, HalfStrokeSegmenter
 
+MOVING_SPEED_MPS = 0.02
+"""A calibration sample whose velocity is faster than this is movement, m/s."""
+DEAD_BAND_SHARE = 0.12
+MIN_DEAD_BAND_MPS = 0.01
+"""Half-strokes are cut with a dead band of this share of the strokes' typical speed (the 95th
+percentile of the moving samples' axial speed), and at least this much, m/s."""
 FIRST_STROKE_VOTE = 1.0
 """Weight of "the first calibration movement is an upward glide" in the sign vote (the cues'
 separations, in spreads, are the other votes)."""
@@ -124,6 +130,21 @@ def tilt_free_axis(
     return candidate
 
 
+def stroke_segmenter(along_moving_mps: FloatArray) -> HalfStrokeSegmenter:
+    """A segmenter whose dead band fits strokes whose moving samples have the axial velocities
+    ``along_moving_mps`` (m/s; none: the least dead band)."""
+    top = float(np.percentile(np.abs(along_moving_mps), 95)) if along_moving_mps.size else 0.0
+    return HalfStrokeSegmenter(dead_band_mps=max(DEAD_BAND_SHARE * top, MIN_DEAD_BAND_MPS))
+
+
+def _too_few_strokes(plus: list[HalfStroke], minus: list[HalfStroke]) -> AxisResult | None:
+    """The failed result when the calibration did not go back and forth at least twice."""
+    if len(plus) >= 2 and len(minus) >= 2:
+        return None
+    n = max(len(plus), len(minus))
+    return AxisResult(None, n, f"saw {n} strokes; make three slow strokes up the leg")
+
+
 def learn_axis(
     t_s: FloatArray,
     v_mps: FloatArray,
@@ -151,7 +172,7 @@ def learn_axis(
     if rate_hz is not None:
         v_mps = undo_phase_lead(v_mps, rate_hz)
     speed = np.linalg.norm(v_mps, axis=1)
-    moving = speed > 0.02
+    moving = speed > MOVING_SPEED_MPS
     if moving.sum() < 10:
         return AxisResult(None, 0, "no strokes seen: make three slow strokes up the leg")
     axis, cross, values = principal_directions(v_mps[moving])
@@ -161,16 +182,15 @@ def learn_axis(
         )
 
     def cut(along: FloatArray) -> tuple[list[HalfStroke], list[HalfStroke], list[HalfStroke]]:
-        top = float(np.percentile(np.abs(v_mps[moving] @ along), 95))
-        segmenter = HalfStrokeSegmenter(dead_band_mps=max(0.12 * top, 0.01))
+        segmenter = stroke_segmenter(v_mps[moving] @ along)
         cut_cross = orthogonal_cross(along, cross)
         halves = segmenter.process(t_s, v_mps, along, cut_cross, vibration, force_n, acc_mps2)
         return halves, [h for h in halves if h.sign > 0], [h for h in halves if h.sign < 0]
 
     halves, plus, minus = cut(axis)
-    if len(plus) < 2 or len(minus) < 2:
-        n = max(len(plus), len(minus))
-        return AxisResult(None, n, f"saw {n} strokes; make three slow strokes up the leg")
+    too_few = _too_few_strokes(plus, minus)
+    if too_few is not None:
+        return too_few
     # which direction carries the loaded glides: judged with the physical priors
     prior = Signature.prior(has_force=force_n is not None)
     as_plus = Signature.learn(plus, minus)
@@ -194,9 +214,9 @@ def learn_axis(
             cross = orthogonal_cross(axis, cross)
             # the signature is of halves cut along the axis the live pipeline will use
             halves, plus, minus = cut(axis)
-            if len(plus) < 2 or len(minus) < 2:
-                n = max(len(plus), len(minus))
-                return AxisResult(None, n, f"saw {n} strokes; make three slow strokes up the leg")
+            too_few = _too_few_strokes(plus, minus)
+            if too_few is not None:
+                return too_few
     peak = float(np.percentile(np.abs(v_mps[moving] @ axis), 95))
     peak_acc = float(np.percentile(np.abs(acc_mps2[moving] @ axis), 95))
     loaded, returns = plus, minus
@@ -207,6 +227,34 @@ def learn_axis(
         f"learned from {len(loaded)} strokes",
         tuple(loaded),
     )
+
+
+def provisional_axis(
+    v_mps: FloatArray, acc_mps2: FloatArray, has_force: bool, rate_hz: float
+) -> LimbAxis | None:
+    """The best guess of the limb axis when a calibration failed its clarity test, or ``None``
+    when nothing moved.
+
+    The principal direction of the calibration velocity is still the likeliest limb axis (the user
+    was stroking along it, only less cleanly than the test asks); without it nothing at all would
+    be counted until a new calibration, not even cross-friction and circles, which need only the
+    plane of motion. The sign is the first brisk movement's (the user was asked to start with an
+    upward stroke) and the loaded phase is judged with the physical priors alone.
+    """
+    if v_mps.shape[0] < 10:
+        return None
+    v = undo_phase_lead(v_mps, rate_hz)
+    moving = np.linalg.norm(v, axis=1) > MOVING_SPEED_MPS
+    if moving.sum() < 10:
+        return None
+    axis, cross, _ = principal_directions(v[moving])
+    along = v[moving] @ axis
+    peak = float(np.percentile(np.abs(along), 95))
+    first = int(np.flatnonzero(np.abs(along) >= 0.5 * peak)[0])
+    if along[first] < 0:
+        axis = -axis
+    peak_acc = float(np.percentile(np.abs(acc_mps2[moving] @ axis), 95))
+    return LimbAxis(axis, cross, Signature.prior(has_force), peak, 0, peak_acc)
 
 
 TILT_FREE_MIN_ELEVATION_SIN = 0.5
@@ -329,7 +377,7 @@ class CalibrationCounter:
         while self._hist_n - self._hist_t[0].shape[0] >= self._max_samples:
             self._hist_n -= self._hist_t.pop(0).shape[0]
             self._hist_v.pop(0)
-        moving = v[np.einsum("ij,ij->i", v, v) > 0.02**2]
+        moving = v[np.einsum("ij,ij->i", v, v) > MOVING_SPEED_MPS**2]
         self._moments += moving.T @ moving
         self._sum += moving.sum(axis=0)
         self._moving += moving.shape[0]
@@ -350,10 +398,8 @@ class CalibrationCounter:
         self._axis = axis if self._axis is None or axis @ self._axis >= 0 else -axis
         hist_t = np.concatenate(self._hist_t)
         hist_v = np.concatenate(self._hist_v)
-        along = hist_v @ self._axis
-        fast = np.einsum("ij,ij->i", hist_v, hist_v) > 0.02**2
-        peak = float(np.percentile(np.abs(along[fast]), 95)) if fast.any() else 0.0
-        self._segmenter = HalfStrokeSegmenter(dead_band_mps=max(0.12 * peak, 0.01))
+        fast = np.einsum("ij,ij->i", hist_v, hist_v) > MOVING_SPEED_MPS**2
+        self._segmenter = stroke_segmenter((hist_v @ self._axis)[fast])
         self._first_sign = 0
         self._counted = 0
         self._count_halves(self._segmenter.process(hist_t, hist_v, self._axis, cross, None, None))

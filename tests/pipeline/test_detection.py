@@ -12,8 +12,8 @@ from analysis.stages.direction import (
     LimbFrame,
     OtherStrokeDetector,
     classify_half,
-    provisional_axis,
 )
+from analysis.stages.limb_axis import provisional_axis
 from analysis.stages.orientation import GravityRemover, rotate
 from analysis.stages.segmentation import HalfStroke, HalfStrokeSegmenter
 from analysis.stages.timebase import MAX_CLIP_S, TimeBase
