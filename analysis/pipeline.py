@@ -444,6 +444,22 @@ class StrokePipeline:
         )
 
 
+def recording_pipeline(
+    profile: TechniqueProfile, sample_rate_hz: float, calibration: CalibrationWindow | None
+) -> StrokePipeline:
+    """The pipeline for a recording or a session with the calibration window ``calibration``.
+    Without one, it learns from the first ``AUTO_CALIBRATION_S`` seconds of the stream instead
+    (its first strokes' loaded direction is taken as upward), until a live calibration replaces
+    that. ``classify``, ``evaluate``, replays and live sessions all build it here, so a replay
+    shows what ``classify`` finds."""
+    return StrokePipeline(
+        profile,
+        sample_rate_hz,
+        calibration,
+        auto_calibration_s=AUTO_CALIBRATION_S if calibration is None else None,
+    )
+
+
 OFFLINE_BATCH_SAMPLES = 2048
 """Samples per batch on the offline path (about 10 s at 200 Hz). Every stage decides at sample
 times, so the output is the same as when streamed sample by sample; long batches amortise the
@@ -457,18 +473,10 @@ def classify_samples(
     calibration: CalibrationWindow | None = None,
     batch_size: int = OFFLINE_BATCH_SAMPLES,
 ) -> EventTable:
-    """Run :class:`StrokePipeline` causally over ``samples`` in batches of ``batch_size`` samples
-    and collect every stroke and cue (the offline path of ``classify``, ``evaluate``, ``replay``).
-    The events do not depend on ``batch_size``; long batches only save per-call overhead.
-
-    A recording without a calibration window is learned from its first ``AUTO_CALIBRATION_S``
-    seconds instead (its first strokes' loaded direction is taken as upward)."""
-    pipeline = StrokePipeline(
-        profile,
-        sample_rate_hz,
-        calibration,
-        auto_calibration_s=AUTO_CALIBRATION_S if calibration is None else None,
-    )
+    """Run :func:`recording_pipeline` causally over ``samples`` in batches of ``batch_size``
+    samples and collect every stroke and cue (the offline path of ``classify`` and ``evaluate``).
+    The events do not depend on ``batch_size``; long batches only save per-call overhead."""
+    pipeline = recording_pipeline(profile, sample_rate_hz, calibration)
     strokes: list[Stroke] = []
     cues: list[Cue] = []
     for batch in samples.chunks(batch_size):

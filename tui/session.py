@@ -30,10 +30,10 @@ from analysis.events import (
     Stroke,
 )
 from analysis.pipeline import (
-    AUTO_CALIBRATION_S,
     CalibrationStatus,
     PipelineUpdate,
     StrokePipeline,
+    recording_pipeline,
 )
 from analysis.samples import STANDARD_GRAVITY_MPS2, SampleBatch
 from analysis.techniques import TechniqueProfile
@@ -255,20 +255,6 @@ class _SignalTrace:
         return self._cached
 
 
-def session_pipeline(
-    profile: TechniqueProfile, sample_rate_hz: float, calibration: CalibrationWindow | None
-) -> StrokePipeline:
-    """The pipeline of a session, built as ``classify`` builds it so a replay shows what
-    ``classify`` finds: with no calibration window known, it learns the limb axis from the first
-    strokes of the stream, until (live) the user's own calibration replaces that."""
-    return StrokePipeline(
-        profile,
-        sample_rate_hz,
-        calibration,
-        auto_calibration_s=AUTO_CALIBRATION_S if calibration is None else None,
-    )
-
-
 class SessionController:
     """One coaching session: pipeline, recording, running figures. No UI, no event loop.
 
@@ -292,7 +278,8 @@ class SessionController:
     has_force:
         Whether the source measures contact force (the force bar is shown only then).
     pipeline_factory:
-        Builds the pipeline; :func:`session_pipeline` unless a test says otherwise.
+        Builds the pipeline; :func:`~analysis.pipeline.recording_pipeline` unless a test says
+        otherwise.
     """
 
     def __init__(
@@ -307,7 +294,7 @@ class SessionController:
         has_force: bool = False,
         pipeline_factory: Callable[
             [TechniqueProfile, float, CalibrationWindow | None], StrokePipeline
-        ] = session_pipeline,
+        ] = recording_pipeline,
     ) -> None:
         self.profile = profile
         self.sample_rate_hz = sample_rate_hz
