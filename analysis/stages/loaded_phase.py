@@ -156,13 +156,13 @@ class Signature:
         weight = (strokes * self.weight + prior_strokes * prior.weight) / total
         return Signature(weight, self.spread, self.loaded_mean, self.return_mean)
 
-    def pair_score(self, half: HalfStroke, other: HalfStroke) -> tuple[float, FloatArray]:
-        """How much more loaded ``half`` looks than ``other`` (>0: ``half`` is the loaded one).
+    def pair_score(self, half_cues: FloatArray, other_cues: FloatArray) -> tuple[float, FloatArray]:
+        """How much more loaded a half with :func:`cue_values` ``half_cues`` looks than one with
+        ``other_cues`` (>0: the first is the loaded one).
 
         Returns the score (in spreads, averaged over the cues' weights) and the per-cue votes.
         """
-        diff = (cue_values(half) - cue_values(other)) / self.spread
-        return self.combine(diff)
+        return self.combine((half_cues - other_cues) / self.spread)
 
     def combine(self, diff: FloatArray) -> tuple[float, FloatArray]:
         """The score and per-cue votes of cue differences ``diff`` (in spreads, >0: loaded)."""
@@ -269,10 +269,8 @@ class LoadedPhaseDecider:
         return values
 
     def _pair_score(self, half: HalfStroke, other: HalfStroke) -> tuple[float, FloatArray]:
-        """:meth:`Signature.pair_score` on the cached cues."""
-        return self.signature.combine(
-            (self._cues(half) - self._cues(other)) / self.signature.spread
-        )
+        """:meth:`Signature.pair_score` of the two halves' (cached) cues."""
+        return self.signature.pair_score(self._cues(half), self._cues(other))
 
     def _absolute_score(self, half: HalfStroke) -> tuple[float, FloatArray]:
         """How loaded ``half`` looks against the session's running means (>0: loaded)."""
