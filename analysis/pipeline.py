@@ -18,7 +18,7 @@ import numpy as np
 
 from analysis.events import CalibrationWindow, Cue, EventTable, Stroke
 from analysis.samples import FloatArray, SampleBatch
-from analysis.stages.cadence import CadenceTracker
+from analysis.stages.cadence import CadenceTracker, ReciprocationTempo
 from analysis.stages.cues import CueEngine
 from analysis.stages.direction import (
     HalfKind,
@@ -173,6 +173,7 @@ class StrokePipeline:
         self._frame = LimbFrame(self._rate_hz)
         self._others = OtherStrokeDetector(self._rate_hz)
         self._cadence = CadenceTracker()
+        self._tempo = ReciprocationTempo()
         self._cues: CueEngine | None = None
         self._axis: LimbAxis | None = None
         self._cross = np.array([0.0, 1.0, 0.0])
@@ -391,7 +392,12 @@ class StrokePipeline:
     def _on_half(self, half: HalfStroke) -> None:
         assert self._decider is not None
         decision = None
-        if classify_half(half) is not HalfKind.LINEAR:
+        linear = classify_half(half) is HalfKind.LINEAR
+        tempo = self._tempo.add(half.onset_s, half.end_s, half.sign, linear)
+        if self._cues is not None:
+            self._advance_cues(half.decided_s)
+            self._out_cues.extend(self._cues.on_tempo(tempo, half.decided_s))
+        if not linear:
             # not a glide (a lifted return, part of a circle): context for the next decision
             self._decider.note_not_loaded(half)
         else:

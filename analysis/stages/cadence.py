@@ -1,17 +1,18 @@
 """Cadence of linear strokes, strokes/min.
 
 The spec defines the cadence at linear stroke k as ``60 × 3 / (onset_k − onset_{k−3})``. Counted
-over the pipeline's own decisions that span is fragile in two physical ways, and the tracker
-corrects both so that the ``slow_down`` cue follows the user's real pace:
+over the pipeline's own decisions it has one physical pitfall, which the tracker corrects:
+between two loaded glides the hand must return (lifted or light), which takes time, so two real
+glides are never contiguous. A linear stroke that starts within :data:`CONTIGUOUS_S` of the
+previous one's end, in the opposite direction, is the other half of the same cycle (a return
+decided as a glide, or the glide after a return decided as one); it does not start a new cycle
+and its onset is not counted.
 
-- **Both halves of one back-and-forth.** Between two loaded glides the hand must return (lifted or
-  light), which takes time: two real glides are never contiguous. A linear stroke that starts
-  within :data:`CONTIGUOUS_S` of the previous one's end, in the opposite direction, is the other
-  half of the same cycle (a return decided as a glide, or the glide after a return decided as one);
-  it does not start a new cycle and its onset is not counted.
-- **One missed stroke.** Self-massage strokes come at a steady rhythm (a few % from stroke to
-  stroke). When one of the three intervals of the span is about twice the mean of the other two,
-  one stroke in it went undetected, and the span holds four strokes' worth of time, not three.
+A missed stroke makes this cadence read low, and the tracker does not guess where one was missed:
+at a change of pace the first brisk interval looks just like a slow one with a stroke missed in
+it, and a guess would cue before the user has made three brisk strokes. The ``slow_down`` cue
+does not rest on this cadence alone: :class:`ReciprocationTempo` measures the pace of the
+back-and-forth on every half-stroke, whether or not its loaded half was found.
 """
 
 from __future__ import annotations
@@ -24,12 +25,6 @@ CONTIGUOUS_S = 0.2
 direction, belongs to the same back-and-forth cycle (s). Real glides are separated by their
 return, which takes about a quarter second even at a brisk 120 strokes/min; both halves of one
 cycle decided as strokes follow each other within the segmentation's turn-around time."""
-MISSED_RATIO = 1.8
-MAX_MISSED_RATIO = 2.25
-"""An interval between these multiples of the mean of the other two is about two periods: it
-holds one missed stroke. The band around 2 is far outside the few-% stroke-to-stroke spread, and
-narrow: a longer or shorter gap is a pause or a change of pace, left as is (the cadence is then
-low, never falsely high)."""
 
 
 class CadenceTracker:
@@ -69,18 +64,10 @@ class CadenceTracker:
         self._onsets.append(onset_s)
         if len(self._onsets) < 4:
             return None
-        o = list(self._onsets)
-        gaps = [b - a for a, b in pairwise(o)]
-        span = o[-1] - o[0]
+        span = self._onsets[-1] - self._onsets[0]
         if span <= 0:
             return None
-        strokes = 3.0
-        longest = max(range(3), key=lambda i: gaps[i])
-        others = sorted(g for i, g in enumerate(gaps) if i != longest)
-        typical = 0.5 * (others[0] + others[1])
-        if typical > 0 and MISSED_RATIO * typical < gaps[longest] < MAX_MISSED_RATIO * typical:
-            strokes = 4.0
-        self.latest_spm = 60.0 * strokes / span
+        self.latest_spm = 60.0 * 3.0 / span
         return self.latest_spm
 
     def forget_if_stale(self, now_s: float, stale_s: float = 20.0) -> None:
@@ -88,3 +75,67 @@ class CadenceTracker:
         if self._onsets and now_s - self._onsets[-1] > stale_s:
             self._onsets.clear()
             self.latest_spm = None
+
+
+TEMPO_CYCLES = 3
+"""Back-and-forth cycles the tempo is measured over (the spec's cadence spans three intervals)."""
+TEMPO_MAX_IRREGULARITY = 0.25
+"""Each cycle of the span must last within this share of their mean: self-massage strokes come at
+a steady rhythm, while a chain that only looks alternating (a glide split by a wobble, kneading
+that happens to pass the linear test) is irregular."""
+TEMPO_MIN_LINEAR_SHARE = 0.5
+TEMPO_MIN_GLIDE_SHARE = 0.75
+"""A chain is a back-and-forth of strokes when at least half its halves move like a glide, or at
+least three in four of the halves one way do (every glide, while the returns lift): kneading
+circles alternate along the axis too, but their halves turn like circles."""
+
+
+class ReciprocationTempo:
+    """The pace of the back-and-forth itself, cycles/min, from every half-stroke along the axis.
+
+    In reciprocating self-massage each loaded glide is followed by its return, so the rate of
+    glide-return cycles *is* the stroke rate, whichever half carries the load. Measured on the
+    halves it does not depend on the loaded-phase decision — which is weakest exactly when the
+    user hurries: brisk glides are no longer slower than their returns. Only an unbroken chain of
+    contiguous halves of alternating sign counts (a pause, or two halves the same way, break it),
+    so a pace is never read across a pause. A lifted return may not look like a glide, but the
+    glides must (:data:`TEMPO_MIN_GLIDE_SHARE`).
+    """
+
+    def __init__(self) -> None:
+        self._halves: deque[tuple[float, bool]] = deque(maxlen=2 * TEMPO_CYCLES + 1)
+        self._last_end_s: float | None = None
+        self._last_sign = 0
+
+    def add(self, onset_s: float, end_s: float, sign: int, linear: bool) -> float | None:
+        """Record a half-stroke (times in s, ``sign`` ±1 along the axis, ``linear`` whether it
+        moved like a glide); return the tempo in cycles/min once the chain spans
+        :data:`TEMPO_CYCLES` regular cycles, else ``None``."""
+        continues = (
+            self._last_end_s is not None
+            and sign == -self._last_sign
+            and onset_s - self._last_end_s < CONTIGUOUS_S
+        )
+        if not continues:
+            self._halves.clear()
+        self._last_end_s = end_s
+        self._last_sign = sign
+        self._halves.append((onset_s, linear))
+        if len(self._halves) < 2 * TEMPO_CYCLES + 1:
+            return None
+        halves = list(self._halves)
+        glides = max(_linear_share(halves[0::2]), _linear_share(halves[1::2]))
+        if _linear_share(halves) < TEMPO_MIN_LINEAR_SHARE and glides < TEMPO_MIN_GLIDE_SHARE:
+            return None
+        # cycles between same-sign onsets: halves 0→2, 2→4, 4→6
+        onsets = [t for t, _ in self._halves][::2]
+        cycles = [b - a for a, b in pairwise(onsets)]
+        mean = sum(cycles) / len(cycles)
+        if mean <= 0 or max(abs(c - mean) for c in cycles) > TEMPO_MAX_IRREGULARITY * mean:
+            return None
+        return 60.0 / mean
+
+
+def _linear_share(halves: list[tuple[float, bool]]) -> float:
+    """Share of ``(onset, linear)`` halves that moved like a glide."""
+    return sum(linear for _, linear in halves) / max(len(halves), 1)

@@ -10,7 +10,9 @@ itself decided:
   they were doing because the pipeline could not tell).
 - ``slow_down`` (profiles with a cadence limit C): when the cadence (see
   :mod:`analysis.stages.cadence`: both halves of one back-and-forth count once, one missed
-  stroke is bridged) exceeds 1.1 C at two strokes in a row.
+  stroke is bridged) exceeds 1.1 C at two strokes in a row, or the tempo of the back-and-forth
+  itself (:class:`~analysis.stages.cadence.ReciprocationTempo`, measured on every half-stroke
+  whichever carries the load) does at two half-strokes in a row.
 - ``lighter`` (profiles with a force limit F, recordings with force): when a stroke's mean force
   exceeds F, or as soon as the contact force itself has stayed above 1.2 F for
   :data:`FORCE_HOLD_S` — the force sensor measures the pressure directly, so the cue does not have
@@ -83,6 +85,9 @@ class CueEngine:
         self._down_run = 0
         self._down_confidence: deque[float] = deque(maxlen=2)
         self._over_run = 0
+        self._tempo_over_run = 0
+        self._stroke_too_fast = False
+        self._tempo_too_fast = False
         self._active: set[str] = set()
         self._last_linear_s: float | None = None
         self._hold_s = HOLD_DEFAULT_S
@@ -104,6 +109,9 @@ class CueEngine:
         self._down_run = 0
         self._down_confidence.clear()
         self._over_run = 0
+        self._tempo_over_run = 0
+        self._stroke_too_fast = False
+        self._tempo_too_fast = False
         self._last_linear_s = None
         self._above_since = None
         self._plateau_cued = False
@@ -139,11 +147,9 @@ class CueEngine:
             # over the limit at two strokes in a row: one odd span does not nag
             over = stroke.cadence_spm > SLOW_DOWN_MARGIN * limit
             self._over_run = self._over_run + 1 if over else 0
-            if self._over_run >= SLOW_DOWN_RUN:
-                self._active.add(CUE_SLOW_DOWN)
+            self._stroke_too_fast = self._over_run >= SLOW_DOWN_RUN
+            if self._update_too_fast():
                 wanted.append(CUE_SLOW_DOWN)
-            else:
-                self._active.discard(CUE_SLOW_DOWN)
         if self._force_applies() and stroke.force_n is not None:
             assert self.profile.lighter_above_n is not None
             if stroke.force_n > self.profile.lighter_above_n:
@@ -153,6 +159,29 @@ class CueEngine:
                 self._active.discard(CUE_LIGHTER)
         issued = [self._issue(name, now_s) for name in wanted]
         return [c for c in issued if c is not None]
+
+    def on_tempo(self, tempo_cpm: float | None, now_s: float) -> list[Cue]:
+        """Update with the back-and-forth tempo (cycles/min, ``None`` while the chain of halves
+        is broken) measured at a half-stroke decided at ``now_s``; return cues issued."""
+        limit = self.profile.slow_down_above_spm
+        if limit is None:
+            return []
+        over = tempo_cpm is not None and tempo_cpm > SLOW_DOWN_MARGIN * limit
+        self._tempo_over_run = self._tempo_over_run + 1 if over else 0
+        self._tempo_too_fast = self._tempo_over_run >= SLOW_DOWN_RUN
+        # the stroke cadence's verdict is repeated only at a stroke (it lags, see above)
+        if not self._update_too_fast() or not self._tempo_too_fast:
+            return []
+        cue = self._issue(CUE_SLOW_DOWN, now_s)
+        return [] if cue is None else [cue]
+
+    def _update_too_fast(self) -> bool:
+        """Whether either pace measure says too fast now (kept in ``active``)."""
+        if self._stroke_too_fast or self._tempo_too_fast:
+            self._active.add(CUE_SLOW_DOWN)
+            return True
+        self._active.discard(CUE_SLOW_DOWN)
+        return False
 
     def _switch_up_holds(self) -> bool:
         """Two downward strokes in a row, and sure of them together: a return misread as a glide
