@@ -75,7 +75,9 @@ class PipelineUpdate:
 
     ``strokes``/``cues`` are the events decided in this batch, in time order. ``active_cues`` are
     the cue conditions that currently hold (the UI keeps showing them until they clear).
-    ``cadence_spm`` is the latest cadence in strokes/min, ``force_n`` the latest contact force.
+    ``cadence_spm`` is the user's latest pace in strokes/min — the tempo of the back-and-forth
+    while it runs unbroken (what ``slow_down`` also watches), else the cadence of the last linear
+    strokes — and ``force_n`` the latest contact force.
     ``t_s`` is the newest sample time seen; ``dropped_samples`` counts NaN/inf or out-of-order
     samples rejected so far.
     """
@@ -174,6 +176,7 @@ class StrokePipeline:
         self._others = OtherStrokeDetector(self._rate_hz)
         self._cadence = CadenceTracker()
         self._tempo = ReciprocationTempo()
+        self._latest_tempo: float | None = None
         self._cues: CueEngine | None = None
         self._axis: LimbAxis | None = None
         self._cross = np.array([0.0, 1.0, 0.0])
@@ -251,6 +254,8 @@ class StrokePipeline:
         """Flush at the end of the stream: decide any stroke still open."""
         if self._cal_state == "collecting" and self._cal_window is not None:
             self._learn(self._t_last)
+        for other in self._others.flush():  # friction cycles held back for a revolution
+            self._emit_other(other)
         return self._update()
 
     # ------------------------------------------------------------------ internals
@@ -264,7 +269,9 @@ class StrokePipeline:
             strokes=tuple(strokes),
             cues=tuple(cues),
             active_cues=self._cues.active if self._cues is not None else frozenset(),
-            cadence_spm=self._cadence.latest_spm,
+            cadence_spm=self._latest_tempo
+            if self._latest_tempo is not None
+            else self._cadence.latest_spm,
             force_n=self._latest_force,
             calibration=self._status(),
             t_s=self._t_last,
@@ -272,6 +279,8 @@ class StrokePipeline:
         )
 
     def _restart(self, rate_hz: float, has_gyro: bool) -> None:
+        for other in self._others.flush():  # no revolution continues across a gap
+            self._emit_other(other)
         rate_hz = max(rate_hz, MIN_DESIGN_RATE_HZ)
         if rate_hz != self._rate_hz or self._gravity is None or self._gravity.has_gyro != has_gyro:
             self._rate_hz = rate_hz
@@ -362,6 +371,8 @@ class StrokePipeline:
         )
         self._segmenter.dead_band_mps = dead_band
         self._segmenter.restart()
+        for other in self._others.flush():  # friction cycles held back for a revolution
+            self._emit_other(other)
         self._others.set_dead_band(dead_band)
         self._others.restart()
         self._frame.restart()
@@ -394,6 +405,7 @@ class StrokePipeline:
         decision = None
         linear = classify_half(half) is HalfKind.LINEAR
         tempo = self._tempo.add(half.onset_s, half.end_s, half.sign, linear)
+        self._latest_tempo = tempo
         if self._cues is not None:
             self._advance_cues(half.decided_s)
             self._out_cues.extend(self._cues.on_tempo(tempo, half.decided_s))

@@ -11,6 +11,12 @@
   stroke with a lifted return traces a loop too, but it stops at every turn-around, and the turn
   is only counted while the hand keeps moving briskly, so it never accumulates to a revolution.
 
+A circle's velocity also swings back and forth across the axis, so the friction detector fires
+during kneading too. A revolution (the velocity turning through 2π at speed) is the more specific
+evidence: a friction line does not turn. Friction cycles are therefore held until no revolution
+can still cover them, and dropped when one does. Neither drives a cue, so the hold (at most one
+revolution's time) costs the user nothing.
+
 Repositioning (lift, move, put down) is neither: it either becomes a linear half judged a return
 by the loaded-phase stage, or a lone swing that never completes a cross run.
 """
@@ -47,17 +53,49 @@ CROSS_MAX_AXIAL_RATIO = 0.6
 CROSS_MAX_SWING_S = 0.5
 """Longest swing of cross-friction, s (1 Hz and faster: friction is 1.5–3 Hz)."""
 CROSS_MIN_SWINGS = 3
+CROSS_LEAD_MAX_AXIAL_RATIO = 2.0
+"""Swings just before a run, moving along the axis at most this share of their motion across it,
+can be the run's ramp (see ``OtherStrokeDetector._on_swing``)."""
+CROSS_MAX_LEAD_SWINGS = 3
+"""At most this many such swings (a ramp lasts about a cycle)."""
 CROSS_MAX_PAUSE_S = 0.25
 """Swings further apart than this belong to different runs, s."""
 
 CROSS_HIGHPASS_HZ = 0.6
+FRAME_HIGHPASS_HZ = 0.3
+FRAME_MODE = "diff"
+"""The dominant cross direction is found in the velocity above this frequency, Hz: the slow tail
+of a glide's integrated velocity (a ramp back to rest, drift) otherwise outweighs the friction
+swings that follow and turns the cross column onto the tail's direction."""
 CIRCLE_HIGHPASS_HZ = 0.3
 CIRCLE_MIN_SPEED_SHARE = 1.5
-"""The turn is counted while the speed is above this multiple of the dead band."""
+"""Counting the turn starts when the speed rises above this multiple of the dead band."""
+CIRCLE_KEEP_SPEED_SHARE = 0.75
+"""Once started, it goes on while the speed stays above this multiple of the dead band (a slow
+kneading circle's speed swings around the start threshold without stopping) ..."""
+CIRCLE_STOP_SHARE = 0.25
+"""... and above this share of the recent peak speed: a reciprocating stroke stops at each
+turn-around, where its velocity swings round through (near) zero; a circle never slows that
+much (an ellipse of 2:1 halves its speed)."""
+CIRCLE_PEAK_MEMORY_S = 1.0
+"""Time constant of the recent peak speed, s (about one stroke)."""
+CIRCLE_SLOW_SHARE = 0.5
+CIRCLE_MAX_SLOW_TURN = 0.25
+"""A revolution makes at most this share of its turn while the speed is below
+``CIRCLE_SLOW_SHARE`` of its recent peak: a kneading hand turns as it moves, a reciprocating one
+turns round where it (nearly) stops."""
 CIRCLE_MIN_ROUNDNESS = 0.5
 """Path across the axis per path along it in one revolution, at least (and at most its inverse)."""
+CIRCLE_LAST_MIN_TURN_RAD = 1.5 * np.pi
+"""When kneading slows to a stop after at least one revolution, a last turn of this much (the
+rest was made too slowly to count) is its last revolution."""
 CIRCLE_MAX_REV_S = 2.5
 """Longest revolution counted as kneading, s (kneading circles run at 0.5–2 Hz)."""
+CROSS_MAX_REV_OVERLAP = 0.5
+"""A friction cycle that shares more than this share of its time with a revolution was part of
+the circle."""
+REV_MEMORY_S = 10.0
+"""Revolutions kept to test friction cycles against, s (longer than any hold)."""
 
 _E0 = np.array([1.0, 0.0, 0.0])
 _E1 = np.array([0.0, 1.0, 0.0])
@@ -118,6 +156,10 @@ class LimbFrame:
     def __init__(self, rate_hz: float) -> None:
         self._alpha = 1.0 / max(0.5 * rate_hz, 2.0)
         self._zi = np.zeros((5, 1))
+        self._sos = butter(2, FRAME_HIGHPASS_HZ, "highpass", fs=rate_hz, output="sos")
+        self._zi_hp = np.zeros((self._sos.shape[0], 2, 2))
+        self._prev_q = np.zeros(2)
+        self._rate = rate_hz
         self._last_dir = (1.0, 0.0)
         self._parity = 0
         self._cos: FloatArray = np.ones(0)
@@ -125,6 +167,8 @@ class LimbFrame:
 
     def restart(self) -> None:
         self._zi[...] = 0.0
+        self._zi_hp[...] = 0.0
+        self._prev_q = np.zeros(2)
         self._last_dir = (1.0, 0.0)
         self._parity = 0
 
@@ -134,7 +178,15 @@ class LimbFrame:
         v_ax = v_mps @ axis
         p1 = v_mps @ cross
         p2 = v_mps @ normal
-        moments = np.stack((p1 * p1, p2 * p2, p1 * p2, p1, p2))
+        if FRAME_MODE == "diff":
+            q = np.column_stack((p1, p2))
+            prev_q = np.concatenate((self._prev_q[None, :], q[:-1]))
+            self._prev_q = q[-1].copy()
+            hp = (q - prev_q) * self._rate
+        else:
+            hp, self._zi_hp = sosfilt(self._sos, np.column_stack((p1, p2)), axis=0, zi=self._zi_hp)
+        h1, h2 = hp[:, 0], hp[:, 1]
+        moments = np.stack((h1 * h1, h2 * h2, h1 * h2, h1, h2))
         a = self._alpha
         m, self._zi = lfilter([a], [1.0, a - 1.0], moments, axis=1, zi=self._zi)
         c11 = m[0] - m[3] * m[3]
@@ -199,14 +251,29 @@ class OtherStrokeDetector:
             dead_band_mps=dead_band_mps, merge_s=0.05, max_half_s=2.0, min_disp_m=0.004
         )
         self._min_speed = CIRCLE_MIN_SPEED_SHARE * dead_band_mps
+        self._keep_speed = CIRCLE_KEEP_SPEED_SHARE * dead_band_mps
         self._run: list[HalfStroke] = []
         self._run_emitted = 0
+        self._run_confirmed = False
+        # swings that may be the ramp of a run to come, and those kept for the run starting now
+        self._lead: list[HalfStroke] = []
+        self._lead_in: list[HalfStroke] = []
         # running totals (sequential sums carried across batches) and the revolution's start
         self._g_total = 0.0
-        self._s_total = np.zeros(3)
+        self._s_total = np.zeros(5)
         self._n_total = 0
         self._rev: tuple[float, float, FloatArray, int] | None = None  # (t, turn, sums, index)
+        self._sense = 0.0  # sense of the last revolution counted in this run of motion (0: none)
         self._last_phase: float | None = None
+        self._brisk = False
+        # log of the decaying peak speed, kept as max(log speed + t/τ) from a reference time
+        self._peak_log = -np.inf
+        self._t_ref: float | None = None
+        # friction cycles waiting until no revolution can cover them, the recent revolutions
+        # (onset, end) they are tested against, and the newest sample time seen
+        self._held: list[OtherStroke] = []
+        self._revs: list[tuple[float, float]] = []
+        self._t_last = -np.inf
 
     @property
     def dead_band_mps(self) -> float:
@@ -215,15 +282,32 @@ class OtherStrokeDetector:
     def set_dead_band(self, dead_band_mps: float) -> None:
         self._swings.dead_band_mps = dead_band_mps
         self._min_speed = CIRCLE_MIN_SPEED_SHARE * dead_band_mps
+        self._keep_speed = CIRCLE_KEEP_SPEED_SHARE * dead_band_mps
 
     def restart(self) -> None:
+        """Forget the motion (a gap in the stream); call :meth:`flush` first to keep the friction
+        cycles still held."""
         self._zi_cross[...] = 0.0
         self._zi_circle[...] = 0.0
         self._swings.restart()
         self._run = []
         self._run_emitted = 0
+        self._run_confirmed = False
+        self._lead = []
+        self._lead_in = []
         self._rev = None
+        self._sense = 0.0
         self._last_phase = None
+        self._held = []
+        self._brisk = False
+        self._peak_log = -np.inf
+
+    def flush(self) -> list[OtherStroke]:
+        """Decide the held friction cycles now (end of stream, or before a gap): no revolution
+        can continue across either."""
+        out = [self._released(c, self._t_last) for c in self._held if not self._on_a_circle(c)]
+        self._held = []
+        return out
 
     def process(
         self, t_s: FloatArray, frame_mps: FloatArray, force_n: FloatArray | None
@@ -231,30 +315,113 @@ class OtherStrokeDetector:
         """Feed a run of samples (velocity in the limb frame); return strokes decided in it."""
         if t_s.shape[0] == 0:
             return []
-        out: list[OtherStroke] = []
         fast, self._zi_cross = sosfilt(self._sos_cross, frame_mps, axis=0, zi=self._zi_cross)
         turn, self._zi_circle = sosfilt(self._sos_circle, frame_mps, axis=0, zi=self._zi_circle)
         # cross swings: the segmenter's "axis" is the cross direction, its "cross" the limb axis
         swapped = fast[:, [1, 0, 2]]
         for swing in self._swings.process(t_s, swapped, _E0, _E1, None, force_n):
-            out.extend(self._on_swing(swing))
-        out.extend(self._circles(t_s, turn[:, 0], turn[:, 1], force_n))
+            self._held.extend(self._on_swing(swing))
+        open_from: list[tuple[int, float | None]] = []
+        out = self._circles(t_s, turn[:, 0], turn[:, 1], force_n, open_from)
+        self._revs.extend((o.onset_s, o.onset_s + o.duration_s) for o in out)
+        out.extend(self._release(t_s, open_from))
+        out.sort(key=lambda o: o.decided_s)  # stable: the order a stream of single samples gives
+        self._t_last = float(t_s[-1])
+        horizon = self._t_last - REV_MEMORY_S
+        self._revs = [r for r in self._revs if r[1] > horizon]
+        return out
+
+    def _on_a_circle(self, cycle: OtherStroke) -> bool:
+        """Whether a revolution covers most of the friction cycle ``cycle``."""
+        a, b = cycle.onset_s, cycle.onset_s + cycle.duration_s
+        need = CROSS_MAX_REV_OVERLAP * cycle.duration_s
+        return any(min(b, r1) - max(a, r0) > need for r0, r1 in self._revs)
+
+    @staticmethod
+    def _released(cycle: OtherStroke, at_s: float) -> OtherStroke:
+        return OtherStroke(
+            cycle.onset_s,
+            cycle.duration_s,
+            cycle.direction,
+            cycle.force_n,
+            max(at_s, cycle.decided_s),
+        )
+
+    def _release(
+        self, t_s: FloatArray, open_from: list[tuple[int, float | None]]
+    ) -> list[OtherStroke]:
+        """Friction cycles no revolution can cover any more, decided at the first sample where
+        that became true; those a revolution covered are dropped.
+
+        ``open_from`` lists from which sample on (after processing it) a revolution was open
+        since the given time (``None``: none open). A revolution yet to end starts no earlier
+        than the one open now, and one open longer than ``CIRCLE_MAX_REV_S`` is no kneading
+        circle, so a cycle is safe once the open revolution began late in it or is that old."""
+        n = t_s.shape[0]
+        starts = [i for i, _ in open_from] + [n]
+        out: list[OtherStroke] = []
+        keep: list[OtherStroke] = []
+        for cycle in self._held:
+            end = cycle.onset_s + cycle.duration_s
+            need = CROSS_MAX_REV_OVERLAP * cycle.duration_s
+            first = int(np.searchsorted(t_s, cycle.decided_s, side="left"))
+            at: int | None = None
+            for j, (lo, t0) in enumerate(open_from):
+                lo = max(lo, first)
+                hi = starts[j + 1]
+                if lo >= hi:
+                    continue
+                if t0 is None or end - t0 <= need:
+                    at = lo
+                else:
+                    k = lo + int(np.searchsorted(t_s[lo:hi], t0 + CIRCLE_MAX_REV_S, side="right"))
+                    at = k if k < hi else None
+                if at is not None:
+                    break
+            if at is None:
+                keep.append(cycle)
+            elif not self._on_a_circle(cycle):
+                out.append(self._released(cycle, float(t_s[at])))
+        self._held = keep
         return out
 
     def _on_swing(self, swing: HalfStroke) -> list[OtherStroke]:
-        is_cross = (
-            swing.duration_s <= CROSS_MAX_SWING_S
-            and swing.path_perp_m <= CROSS_MAX_AXIAL_RATIO * swing.path_axial_m
-        )
+        short = swing.duration_s <= CROSS_MAX_SWING_S
+        axial = swing.path_perp_m / max(swing.path_axial_m, 1e-12)
+        is_cross = short and axial <= CROSS_MAX_AXIAL_RATIO
         if not is_cross or (self._run and swing.onset_s - self._run[-1].end_s > CROSS_MAX_PAUSE_S):
             self._run = []
             self._run_emitted = 0
+            self._run_confirmed = False
+        lead_goes_on = bool(self._lead) and (
+            swing.onset_s - self._lead[-1].end_s <= CROSS_MAX_PAUSE_S
+        )
         if not is_cross:
+            if short and axial <= CROSS_LEAD_MAX_AXIAL_RATIO:
+                self._lead = [*(self._lead if lead_goes_on else []), swing][-CROSS_MAX_LEAD_SWINGS:]
+            else:
+                self._lead = []
             return []
+        if not self._run:
+            self._lead_in = self._lead if lead_goes_on else []
+            self._lead = []
         self._run.append(swing)
         out: list[OtherStroke] = []
-        if len(self._run) < CROSS_MIN_SWINGS:
-            return out
+        if not self._run_confirmed:
+            if len(self._run) < CROSS_MIN_SWINGS:
+                return out
+            self._run_confirmed = True
+            # friction starts with a ramp: its first swings are small, and what is left of the
+            # previous stroke in the velocity along the axis makes them look slanted. Swings
+            # just before the run, of its rhythm and not clearly along the axis, were its start.
+            typical = float(np.median([w.duration_s for w in self._run]))
+            lead: list[HalfStroke] = []
+            for w in reversed(self._lead_in):
+                if not (0.6 * typical <= w.duration_s <= 1.6 * typical):
+                    break
+                lead.insert(0, w)
+            self._run = lead + self._run
+            self._lead_in = []
         while 2 * (self._run_emitted + 1) <= len(self._run):
             a = self._run[2 * self._run_emitted]
             b = self._run[2 * self._run_emitted + 1]
@@ -269,54 +436,113 @@ class OtherStrokeDetector:
             self._run_emitted = 0
         return out
 
+    @staticmethod
+    def _revolution(
+        t0: float, end_t: float, d: FloatArray, count: int, force_n: FloatArray | None
+    ) -> OtherStroke | None:
+        """The revolution from ``t0`` to ``end_t`` (s) if it was kneading; ``d`` holds its sums
+        (force, path along and across the axis, turn, turn made slowly) over ``count`` samples."""
+        # a kneading circle is round: as much motion across the axis as along it (a stroke with
+        # a lifted return loops too, but long and flat) ...
+        round_enough = CIRCLE_MIN_ROUNDNESS <= d[2] / max(d[1], 1e-9) <= 1.0 / CIRCLE_MIN_ROUNDNESS
+        # ... and it turns while it moves: a reciprocating stroke turns at its stops
+        steady = d[4] <= CIRCLE_MAX_SLOW_TURN * d[3]
+        if end_t - t0 > CIRCLE_MAX_REV_S or not round_enough or not steady:
+            return None
+        force = None if force_n is None or count <= 0 else float(d[0] / count)
+        return OtherStroke(t0, end_t - t0, "circular", force, end_t)
+
+    def _moving(self, t_s: FloatArray, speed: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Whether the turn counts at each sample: a Schmitt trigger on the speed (start above
+        ``CIRCLE_MIN_SPEED_SHARE``, stop below ``CIRCLE_KEEP_SPEED_SHARE`` dead bands) that also
+        stops where the speed falls below ``CIRCLE_STOP_SHARE`` of its recent peak. Also returns
+        that recent peak, m/s."""
+        if self._t_ref is None:
+            self._t_ref = float(t_s[0])
+        # decaying peak: max_k speed_k·exp(-(t - t_k)/τ), as a running max in the log domain
+        age = (t_s - self._t_ref) / CIRCLE_PEAK_MEMORY_S
+        logs = np.log(np.maximum(speed, 1e-12)) + age
+        run = np.maximum.accumulate(np.concatenate(([self._peak_log], logs)))[1:]
+        self._peak_log = float(run[-1])
+        peak = np.exp(run - age)
+        stop_speed = CIRCLE_STOP_SHARE * peak
+        start = speed > np.maximum(self._min_speed, stop_speed)
+        stop = speed <= np.maximum(self._keep_speed, stop_speed)
+        # the state follows the last sample that decided it (start or stop), else the carried one
+        decided = np.where(start | stop, np.arange(speed.shape[0]), -1)
+        last = np.maximum.accumulate(decided)
+        brisk = np.where(last >= 0, start[np.maximum(last, 0)], self._brisk)
+        self._brisk = bool(brisk[-1])
+        return brisk, peak
+
     def _circles(
-        self, t_s: FloatArray, v_ax: FloatArray, v_cross: FloatArray, force_n: FloatArray | None
+        self,
+        t_s: FloatArray,
+        v_ax: FloatArray,
+        v_cross: FloatArray,
+        force_n: FloatArray | None,
+        open_from: list[tuple[int, float | None]],
     ) -> list[OtherStroke]:
+        """Revolutions completed in the run; appends to ``open_from`` where the open revolution
+        changed (sample index, its start time or ``None``), from the first sample on."""
         n = t_s.shape[0]
         phase = np.arctan2(v_cross, v_ax)
         prev = phase[0] if self._last_phase is None else self._last_phase
         self._last_phase = float(phase[-1])
         dphi = np.diff(np.concatenate(([prev], phase)))
         dphi = (dphi + np.pi) % (2.0 * np.pi) - np.pi
-        brisk = np.hypot(v_ax, v_cross) > self._min_speed
+        speed = np.hypot(v_ax, v_cross)
+        brisk, peak = self._moving(t_s, speed)
         dphi = np.where(brisk, dphi, 0.0)
+        slow_turn = np.where(speed < CIRCLE_SLOW_SHARE * peak, np.abs(dphi), 0.0)
         f = np.zeros(n) if force_n is None else force_n
         # totals after each sample, summed sequentially from the carried totals: the turn, and
-        # force and path along and across the axis
+        # force, path along and across the axis, the turn's size and the part of it made slowly
         g_after = np.cumsum(np.concatenate(([self._g_total], dphi)))[1:]
-        x = np.column_stack((f, np.abs(v_ax), np.abs(v_cross)))
+        x = np.column_stack((f, np.abs(v_ax), np.abs(v_cross), np.abs(dphi), slow_turn))
         s_after = np.cumsum(np.vstack((self._s_total[None, :], x)), axis=0)[1:]
         out: list[OtherStroke] = []
         edges = np.flatnonzero(np.diff(brisk.astype(np.int8))) + 1
         bounds = [0, *edges.tolist(), n]
         for lo, hi in itertools.pairwise(bounds):
             if not brisk[lo]:
+                if self._rev is not None and self._sense != 0.0:
+                    # kneading that slows to a stop: its last turn, nearly whole, was a circle
+                    # too (the turn made while slowing under the gates is not counted)
+                    g_end = float(g_after[lo - 1]) if lo > 0 else self._g_total
+                    s_end = s_after[lo - 1] if lo > 0 else self._s_total
+                    t0, g0, s0, i0 = self._rev
+                    if self._sense * (g_end - g0) >= CIRCLE_LAST_MIN_TURN_RAD:
+                        last = self._revolution(
+                            t0, float(t_s[lo]), s_end - s0, self._n_total + lo - i0, force_n
+                        )
+                        if last is not None:
+                            out.append(last)
                 self._rev = None  # the hand slowed: whatever turned so far is not a circle
+                self._sense = 0.0
+                open_from.append((lo, None))
                 continue
             if self._rev is None:
                 # the first brisk sample's step came from a slow one: start counting after it
                 self._rev = (float(t_s[lo]), float(g_after[lo]), s_after[lo], self._n_total + lo)
+            open_from.append((lo, self._rev[0]))
             rel = g_after[lo:hi] - self._rev[1]
             hits = np.flatnonzero(np.abs(rel) >= 2.0 * np.pi)
             while hits.size:
                 k = int(hits[0]) + lo
                 t0, g0, s0, i0 = self._rev
-                count = self._n_total + k - i0
-                d = s_after[k] - s0
-                force = None if force_n is None or count <= 0 else float(d[0] / count)
                 end_t = float(t_s[k])
-                # a kneading circle is round: as much motion across the axis as along it (a
-                # stroke with a lifted return loops too, but long and flat)
-                round_enough = (
-                    CIRCLE_MIN_ROUNDNESS <= d[2] / max(d[1], 1e-9) <= 1.0 / CIRCLE_MIN_ROUNDNESS
-                )
-                if end_t - t0 <= CIRCLE_MAX_REV_S and round_enough:
-                    out.append(OtherStroke(t0, end_t - t0, "circular", force, end_t))
-                    g_next = g0 + np.sign(rel[k - lo]) * 2.0 * np.pi
+                rev = self._revolution(t0, end_t, s_after[k] - s0, self._n_total + k - i0, force_n)
+                if rev is not None:
+                    out.append(rev)
+                    self._sense = float(np.sign(rel[k - lo]))
+                    g_next = g0 + self._sense * 2.0 * np.pi
                 else:
                     # a slow drift of the turn over many strokes is not a kneading circle
+                    self._sense = 0.0
                     g_next = float(g_after[k])
                 self._rev = (end_t, float(g_next), s_after[k], self._n_total + k)
+                open_from.append((k, end_t))
                 rel = g_after[lo:hi] - g_next
                 hits = np.flatnonzero(np.abs(rel[k - lo + 1 :]) >= 2.0 * np.pi) + (k - lo + 1)
         self._g_total = float(g_after[-1])
