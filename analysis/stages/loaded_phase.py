@@ -26,10 +26,10 @@ own running means of loaded halves and returns (started from the calibration's: 
 strokes are slow and light, the session's are not).
 
 Two cues also veto on their own, whatever the comparison says: a force channel showing the hand
-hardly pressed, and friction far below the session's loaded halves (no stick-slip at all: the
-hand was carried, not rubbed — a repositioning move or a lifted return that merely looked slower
-than its neighbour). Of a pair the comparison picks the likelier; the vetoes catch pairs in which
-neither half was loaded.
+hardly pressed, and friction per squared sliding speed far below the calibration glides' (no
+stick-slip at all: the hand was carried, not rubbed — a repositioning move or a lifted return that
+merely looked slower than its neighbour). Of a pair the comparison picks the likelier; the vetoes
+catch pairs in which neither half was loaded.
 """
 
 from __future__ import annotations
@@ -72,10 +72,26 @@ the means alone, halves are right about four times in five even when this clear,
 partner nineteen in twenty: waiting costs a half stroke of latency)."""
 LATE_MIN_SCORE = 0.5
 """How clearly a half judged a return must look loaded next to its successor to be reported."""
-MIN_FRICTION_SPREADS = 3.0
-"""A half whose friction cue lies this many spreads below the session's loaded halves' running
-mean has no stick-slip at all: the hand was not rubbing the skin (a lifted move), whatever its
-other cues say. Only when friction separated the user's calibration strokes (its weight > 0)."""
+FRICTION_DROP = 2.5
+"""A half whose friction power per squared sliding speed (:func:`friction_per_speed`) is below
+the calibration glides' by more than this (natural log: under e^-2.5 ≈ 1/12 of it) has no
+stick-slip at all: the hand was not rubbing the skin (a carried move, a lifted return, a drift
+while resting), whatever its other cues say. Only when friction separated the user's calibration
+strokes (its weight > 0)."""
+_ENERGY_FLOOR = 1e-3
+"""(m/s)² added to a half's mean squared axial speed: below it the hand hardly slides."""
+
+
+def friction_per_speed(half: HalfStroke) -> float:
+    """Log of a half's vibration power per mean squared axial speed (NaN without a vibration
+    band): stick-slip power grows with the friction force times the sliding speed, so per
+    squared speed it measures the pressure and not the tempo. (The vibration cue of
+    :func:`cue_values`, per stroke-band acceleration power, falls with the square of the tempo:
+    fine between the two halves of one cycle, but the quick strokes of a session would look
+    frictionless next to the slow calibration strokes.)"""
+    if half.vibration is None:
+        return float("nan")
+    return float(np.log(half.vibration + _VIB_FLOOR) - np.log(half.energy_axial + _ENERGY_FLOOR))
 
 
 def cue_values(half: HalfStroke) -> FloatArray:
@@ -116,6 +132,8 @@ class Signature:
     spread: FloatArray
     loaded_mean: FloatArray
     return_mean: FloatArray
+    loaded_friction: float = float("nan")
+    """Mean :func:`friction_per_speed` of the loaded halves (NaN when unknown)."""
 
     @staticmethod
     def prior(has_force: bool) -> Signature:
@@ -144,7 +162,10 @@ class Signature:
             spread[0] = max(spread[0], 0.1 * abs(mean_a[0]))
         sep = (mean_a - mean_b) / spread
         weight = np.clip(np.nan_to_num(sep, nan=0.0), -_MAX_WEIGHT, _MAX_WEIGHT)
-        return Signature(weight, spread, mean_a, mean_b)
+        friction = [friction_per_speed(h) for h in loaded]
+        friction = [f for f in friction if np.isfinite(f)]
+        loaded_friction = float(np.mean(friction)) if friction else float("nan")
+        return Signature(weight, spread, mean_a, mean_b, loaded_friction)
 
     def shrunk_toward(
         self, prior: Signature, strokes: int, prior_strokes: float = 3.0
@@ -154,7 +175,9 @@ class Signature:
         their own, but a user whose glide is, say, consistently quicker still turns a cue round."""
         total = strokes + prior_strokes
         weight = (strokes * self.weight + prior_strokes * prior.weight) / total
-        return Signature(weight, self.spread, self.loaded_mean, self.return_mean)
+        return Signature(
+            weight, self.spread, self.loaded_mean, self.return_mean, self.loaded_friction
+        )
 
     def pair_score(self, half_cues: FloatArray, other_cues: FloatArray) -> tuple[float, FloatArray]:
         """How much more loaded a half with :func:`cue_values` ``half_cues`` looks than one with
@@ -240,7 +263,7 @@ class LoadedPhaseDecider:
         if pending is not None:
             score, votes = self._absolute_score(pending)
             if score > 0.0:
-                self.late = self._decision(pending, score, votes)
+                self.late = self._late(pending, score, votes)
         self._prev = half
         self._prev_loaded = False
         self._prev_score = -np.inf  # certain: never reported late
@@ -308,7 +331,7 @@ class LoadedPhaseDecider:
                 return decision
             p_score, p_votes = self._absolute_score(pending)
             if p_score > 0.0:
-                self.late = self._decision(pending, p_score, p_votes)
+                self.late = self._late(pending, p_score, p_votes)
         if prev is None:
             a_score, a_votes = self._absolute_score(half)
             if abs(a_score) >= IMMEDIATE_MIN_SCORE:
@@ -344,17 +367,23 @@ class LoadedPhaseDecider:
         confidence = float(1.0 - np.exp(-abs(score) * 1.5))
         return PhaseDecision(half, score > 0.0 and self._pressed(half), confidence, ambiguous)
 
+    def _late(self, half: HalfStroke, score: float, votes: FloatArray) -> PhaseDecision | None:
+        """The late report of a waiting half judged against the means, or ``None`` when it is
+        not loaded after all (it did not press: :attr:`late` only ever reports loaded halves)."""
+        decision = self._decision(half, score, votes)
+        return decision if decision.loaded else None
+
     def _rubbed(self, half: HalfStroke) -> bool:
-        """False when the half shows no skin friction at all: far smoother than the session's
-        loaded halves (by :data:`MIN_FRICTION_SPREADS` of the cue's spread). A hand carried in
-        the air to a new start point, or a lifted return, has no stick-slip; a pressed glide
-        always has some (True without a vibration band or when friction did not separate the
-        user's calibration strokes)."""
-        x = self._cues(half)[3]
-        ref = self._means[0, 3]
+        """False when the half shows no skin friction at all: far less friction per sliding
+        speed than the calibration glides (by :data:`FRICTION_DROP`). A hand carried in the air
+        to a new start point, or a lifted return, has no stick-slip; a pressed glide always has
+        some (True without a vibration band or when friction did not separate the user's
+        calibration strokes)."""
+        x = friction_per_speed(half)
+        ref = self.signature.loaded_friction
         if not (np.isfinite(x) and np.isfinite(ref)) or self.signature.weight[3] <= 0.0:
             return True
-        return bool(x >= ref - MIN_FRICTION_SPREADS * self.signature.spread[3])
+        return bool(x >= ref - FRICTION_DROP)
 
     def _pressed(self, half: HalfStroke) -> bool:
         """False when the hand was not pressing on the skin: no friction at all
