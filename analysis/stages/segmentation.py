@@ -11,8 +11,9 @@ The velocity comes through a two-pole high-pass (corner ``lead_highpass_hz``) th
 velocity by ``2·atan(a/ω)`` (a = 2π·corner) at angular frequency ω: it crosses zero, so a half
 starts and ends, early by about ``2·atan(a/ω)/ω`` s — 0.03 s for a 0.5 s half, 0.13 s for 1 s,
 0.28 s for 1.5 s (ω = π/duration: a half is half a cycle). Both reported times are moved later by
-that much (the end never past the moment the half was decided), which keeps the duration. This is
-the first-order term only: the 5 Hz low-pass lags by ~0.045 s, and after a pause the high-pass's
+that much (the end never past the moment the half was decided), which keeps the duration; the
+force and vibration means are taken over the re-timed span, since those channels have no lead. This
+is the first-order term only: the 5 Hz low-pass lags by ~0.045 s, and after a pause the high-pass's
 memory of the previous half makes the velocity cross even earlier (0.1–0.3 s measured on min-jerk
 strokes); the correction stays on the safe side of both.
 
@@ -31,6 +32,8 @@ from analysis.samples import FloatArray
 # columns of the running sums
 _DISP, _PATH_AX, _PATH_PERP, _E_AX, _E_PERP, _VIB, _FORCE, _COUNT, _ROT, _A_AX, _A_PERP = range(11)
 _N_SUMS = 11
+# the sums of the channels that reach the segmenter without the velocity's lead
+_RAW = [_VIB, _FORCE, _COUNT]
 
 
 PEAK_HYSTERESIS = 2.0
@@ -154,10 +157,16 @@ class HalfStrokeSegmenter:
         self.peak_hysteresis = peak_hysteresis
         self.lead_highpass_hz = lead_highpass_hz
         self._sums = np.zeros(_N_SUMS)
+        # recent sample times and the running sums of the raw channels before each of them: the
+        # force and vibration of a half are taken over its re-timed span (see _raw_sums)
+        self._hist_t: FloatArray = np.zeros(0)
+        self._hist_raw: FloatArray = np.zeros((0, len(_RAW)))
         self.restart()
 
     def restart(self) -> None:
         """Forget any half in progress (after a gap)."""
+        self._hist_t = np.zeros(0)
+        self._hist_raw = np.zeros((0, len(_RAW)))
         self._mode = 0
         self._prev_state = 0
         self._start_t = 0.0
@@ -224,6 +233,13 @@ class HalfStrokeSegmenter:
             x[:, _A_PERP] = np.einsum("ij,ij->i", acc_mps2, acc_mps2) - a_ax * a_ax
         # sums before each sample: a half over samples [a, b) sums to before[b] - before[a]
         before = np.cumsum(np.vstack((self._sums[None, :], x)), axis=0)
+        track_raw = self.lead_highpass_hz > 0.0 and (vibration is not None or force_n is not None)
+        if not track_raw:
+            self._hist_t = np.zeros(0)
+            self._hist_raw = np.zeros((0, len(_RAW)))
+        else:
+            self._hist_t = np.concatenate((self._hist_t, t_s))
+            self._hist_raw = np.concatenate((self._hist_raw, before[:-1, _RAW]))
         self._last_t = float(t_s[-1])
         self._last_phase = float(phase[-1])
         theta = self.dead_band_mps
@@ -284,6 +300,12 @@ class HalfStrokeSegmenter:
                 self._mode = 0
                 self._dead_t = None
         self._sums = before[-1].copy()
+        if track_raw:
+            # keep what an open half may still need: from its start on, or the last sample
+            keep_from = self._start_t if self._mode != 0 else float(t_s[-1])
+            k = int(np.searchsorted(self._hist_t, keep_from, side="left"))
+            self._hist_t = self._hist_t[k:]
+            self._hist_raw = self._hist_raw[k:]
         return out
 
     def _begin(self, sign: int, t: float, sums: FloatArray, j: int) -> None:
@@ -293,6 +315,26 @@ class HalfStrokeSegmenter:
         self._start_sums = sums.copy()
         self._dead_t = None
         self._peak = 0.0
+
+    def _raw_sums(self, onset_s: float, end_s: float) -> tuple[float, float, float] | None:
+        """Vibration and force sums and the sample count over ``[onset_s, end_s)``, or ``None``
+        when that span holds no sample.
+
+        The velocity leads the hand (the high-pass), so the samples of a half's velocity run
+        ``lead`` s earlier than the hand's motion; the force sensor and the friction vibration
+        have no such lead. Their means are taken over the re-timed span, the one the hand really
+        moved in: over the velocity's own span, a return right after a pressed glide would
+        carry the glide's last fraction of a second of force (10 N of a 38 N glide measured on
+        a 1.6 s return) and a glide would miss its own end."""
+        if self._hist_t.size == 0 or self._hist_t[0] > onset_s:
+            return None
+        i0, i1 = np.searchsorted(self._hist_t, (onset_s, end_s), side="left")
+        if i1 <= i0 or i1 >= self._hist_t.size:
+            return None
+        diff = self._hist_raw[i1] - self._hist_raw[i0]
+        if diff[2] < 1.0:
+            return None
+        return float(diff[0]), float(diff[1]), float(diff[2])
 
     def _make_half(
         self, end_t: float, end_sums: FloatArray, decided_t: float, has_vib: bool, has_force: bool
@@ -306,9 +348,16 @@ class HalfStrokeSegmenter:
         if self._peak < self.peak_hysteresis * self.dead_band_mps:
             return None
         lead = phase_lead_s(end_t - self._start_t, self.lead_highpass_hz)
+        onset_s = self._start_t + lead
+        end_s = min(end_t + lead, decided_t)
+        vib_sum, force_sum, raw_count = d[_VIB], d[_FORCE], count
+        if lead > 0.0:
+            raw = self._raw_sums(onset_s, end_s)
+            if raw is not None:
+                vib_sum, force_sum, raw_count = raw
         return HalfStroke(
-            onset_s=self._start_t + lead,
-            end_s=min(end_t + lead, decided_t),
+            onset_s=onset_s,
+            end_s=end_s,
             sign=self._mode,
             disp_m=float(d[_DISP]),
             path_axial_m=float(d[_PATH_AX]),
@@ -317,8 +366,8 @@ class HalfStrokeSegmenter:
             energy_perp=float(d[_E_PERP] / count),
             acc_axial=float(d[_A_AX] / count),
             acc_perp=float(d[_A_PERP] / count),
-            vibration=float(d[_VIB] / count) if has_vib else None,
-            force_n=float(d[_FORCE] / count) if has_force else None,
+            vibration=float(vib_sum / raw_count) if has_vib else None,
+            force_n=float(force_sum / raw_count) if has_force else None,
             peak_speed_mps=self._peak,
             rotation_rad=float(d[_ROT]),
             decided_s=decided_t,
