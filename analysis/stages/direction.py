@@ -53,20 +53,18 @@ CROSS_MAX_AXIAL_RATIO = 0.6
 CROSS_MAX_SWING_S = 0.5
 """Longest swing of cross-friction, s (1 Hz and faster: friction is 1.5–3 Hz)."""
 CROSS_MIN_SWINGS = 3
-CROSS_LEAD_MAX_AXIAL_RATIO = 2.0
+CROSS_LEAD_MAX_AXIAL_RATIO = 3.0
 """Swings just before a run, moving along the axis at most this share of their motion across it,
-can be the run's ramp (see ``OtherStrokeDetector._on_swing``)."""
+can be the run's ramp (see ``OtherStrokeDetector._on_swing``): the first swings after a glide are
+small while the glide's velocity along the axis still dies away, so they look slanted."""
 CROSS_MAX_LEAD_SWINGS = 3
+CROSS_LEAD_MAX_STRETCH = 1.6
+"""... and last at most this multiple of the run's typical swing (at least 0.6 of it)."""
 """At most this many such swings (a ramp lasts about a cycle)."""
 CROSS_MAX_PAUSE_S = 0.25
 """Swings further apart than this belong to different runs, s."""
 
 CROSS_HIGHPASS_HZ = 0.6
-FRAME_HIGHPASS_HZ = 0.3
-FRAME_MODE = "diff"
-"""The dominant cross direction is found in the velocity above this frequency, Hz: the slow tail
-of a glide's integrated velocity (a ramp back to rest, drift) otherwise outweighs the friction
-swings that follow and turns the cross column onto the tail's direction."""
 CIRCLE_HIGHPASS_HZ = 0.3
 CIRCLE_MIN_SPEED_SHARE = 1.5
 """Counting the turn starts when the speed rises above this multiple of the dead band."""
@@ -156,10 +154,6 @@ class LimbFrame:
     def __init__(self, rate_hz: float) -> None:
         self._alpha = 1.0 / max(0.5 * rate_hz, 2.0)
         self._zi = np.zeros((5, 1))
-        self._sos = butter(2, FRAME_HIGHPASS_HZ, "highpass", fs=rate_hz, output="sos")
-        self._zi_hp = np.zeros((self._sos.shape[0], 2, 2))
-        self._prev_q = np.zeros(2)
-        self._rate = rate_hz
         self._last_dir = (1.0, 0.0)
         self._parity = 0
         self._cos: FloatArray = np.ones(0)
@@ -167,8 +161,6 @@ class LimbFrame:
 
     def restart(self) -> None:
         self._zi[...] = 0.0
-        self._zi_hp[...] = 0.0
-        self._prev_q = np.zeros(2)
         self._last_dir = (1.0, 0.0)
         self._parity = 0
 
@@ -178,15 +170,7 @@ class LimbFrame:
         v_ax = v_mps @ axis
         p1 = v_mps @ cross
         p2 = v_mps @ normal
-        if FRAME_MODE == "diff":
-            q = np.column_stack((p1, p2))
-            prev_q = np.concatenate((self._prev_q[None, :], q[:-1]))
-            self._prev_q = q[-1].copy()
-            hp = (q - prev_q) * self._rate
-        else:
-            hp, self._zi_hp = sosfilt(self._sos, np.column_stack((p1, p2)), axis=0, zi=self._zi_hp)
-        h1, h2 = hp[:, 0], hp[:, 1]
-        moments = np.stack((h1 * h1, h2 * h2, h1 * h2, h1, h2))
+        moments = np.stack((p1 * p1, p2 * p2, p1 * p2, p1, p2))
         a = self._alpha
         m, self._zi = lfilter([a], [1.0, a - 1.0], moments, axis=1, zi=self._zi)
         c11 = m[0] - m[3] * m[3]
@@ -239,7 +223,8 @@ class OtherStrokeDetector:
 
     Both look only at the velocity's own band: friction swings above ``CROSS_HIGHPASS_HZ`` and
     kneading circles above ``CIRCLE_HIGHPASS_HZ``; the slow drift of integrated velocity is below
-    both and would otherwise merge swings or fake a turn.
+    both and would otherwise merge swings or fake a turn. Friction swings are also taken along
+    the principal direction across the axis of that band, not the limb frame's cross column.
     """
 
     def __init__(self, rate_hz: float = 100.0, dead_band_mps: float = 0.02) -> None:
@@ -247,6 +232,8 @@ class OtherStrokeDetector:
         self._sos_circle = butter(2, CIRCLE_HIGHPASS_HZ, "highpass", fs=rate_hz, output="sos")
         self._zi_cross = np.zeros((self._sos_cross.shape[0], 2, 3))
         self._zi_circle = np.zeros((self._sos_circle.shape[0], 2, 3))
+        # the swing direction is found again in the friction band itself (see ``process``)
+        self._swing_frame = LimbFrame(rate_hz)
         self._swings = HalfStrokeSegmenter(
             dead_band_mps=dead_band_mps, merge_s=0.05, max_half_s=2.0, min_disp_m=0.004
         )
@@ -289,6 +276,7 @@ class OtherStrokeDetector:
         cycles still held."""
         self._zi_cross[...] = 0.0
         self._zi_circle[...] = 0.0
+        self._swing_frame.restart()
         self._swings.restart()
         self._run = []
         self._run_emitted = 0
@@ -318,7 +306,11 @@ class OtherStrokeDetector:
         fast, self._zi_cross = sosfilt(self._sos_cross, frame_mps, axis=0, zi=self._zi_cross)
         turn, self._zi_circle = sosfilt(self._sos_circle, frame_mps, axis=0, zi=self._zi_circle)
         # cross swings: the segmenter's "axis" is the cross direction, its "cross" the limb axis
-        swapped = fast[:, [1, 0, 2]]
+        # The limb frame's cross direction follows the whole velocity; right after a glide its
+        # slow tail (the integrated velocity settling back to rest) outweighs the small, fast
+        # friction swings and turns the cross column away from them. Swings are sought along the
+        # principal direction of the velocity in the friction band instead.
+        swapped = self._swing_frame.project(fast, _E0, _E1)[:, [1, 0, 2]]
         for swing in self._swings.process(t_s, swapped, _E0, _E1, None, force_n):
             self._held.extend(self._on_swing(swing))
         open_from: list[tuple[int, float | None]] = []
@@ -417,7 +409,7 @@ class OtherStrokeDetector:
             typical = float(np.median([w.duration_s for w in self._run]))
             lead: list[HalfStroke] = []
             for w in reversed(self._lead_in):
-                if not (0.6 * typical <= w.duration_s <= 1.6 * typical):
+                if not 0.6 * typical <= w.duration_s <= CROSS_LEAD_MAX_STRETCH * typical:
                     break
                 lead.insert(0, w)
             self._run = lead + self._run
