@@ -62,9 +62,10 @@ MEANS_MIN_SCORE = 0.3
 """How clear (in spreads) a pair decision must be to teach the running means."""
 MIN_PRESS_SHARE = 0.3
 MIN_PRESS_N = 0.5
-"""A half pressing less than this share of the calibration glides' mean force (and at least this
-many N) is not loaded: calibration strokes are light, session strokes press as hard or harder,
-and a gliding return rests at 0.3–1.5 N."""
+"""A half pressing less than this share of the glides' mean force (the calibration's or the
+session's running mean of loaded halves, whichever is higher; and at least this many N) is not
+loaded: calibration strokes are light, session strokes press as hard or harder, a gliding return
+rests at 0.3–1.5 N and a hand resting on the skin at 0.5–2 N."""
 IMMEDIATE_MIN_SCORE = 2.0
 """A half with no partner before it is decided at once, against the session's running means,
 when it is at least this clear (in spreads); otherwise it waits for its partner (judged against
@@ -392,7 +393,9 @@ class LoadedPhaseDecider:
         passed without a force channel or a calibration level)."""
         if not self._rubbed(half):
             return False
-        level = float(self.signature.loaded_mean[0])
+        # the calibration's glides, and the session's own (which press as hard or harder)
+        levels = (float(self.signature.loaded_mean[0]), float(self._means[0, 0]))
+        level = max((x for x in levels if np.isfinite(x)), default=float("nan"))
         if half.force_n is None or not np.isfinite(level):
             return True
         return half.force_n >= max(MIN_PRESS_SHARE * level, MIN_PRESS_N)
