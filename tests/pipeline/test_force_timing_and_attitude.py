@@ -1,5 +1,4 @@
-"""Round 3 of segmentation and motion: where the velocity comes from and what a half's features
-are taken over.
+"""Where the velocity comes from and what a half's features are taken over.
 
 - The force of a half is the force while the hand made that half: the velocity leads the hand (its
   high-pass), the force sensor does not, so a half's force is taken over its re-timed span.

@@ -1,5 +1,5 @@
-"""Other strokes, round 4: friction that starts while the velocity still carries the slow tail of
-the glide before it.
+"""Cross-friction that starts while the velocity still carries the slow tail of the glide before
+it.
 
 The velocity is synthetic, in the limb frame (columns: along the axis, across it, the rest), so
 each test knows the truth exactly."""

@@ -1,4 +1,6 @@
-"""Loaded phase, round 3: friction judged per sliding speed; late reports are loaded halves."""
+"""Which halves are pressed: friction judged per sliding speed (whatever the tempo), late reports
+are pressed halves, and a half must press like the session's glides, not only like the light
+calibration strokes."""
 
 from __future__ import annotations
 
@@ -16,6 +18,10 @@ FRICTION_PER_SPEED2 = 2.0
 """Stick-slip vibration power per squared sliding speed of a pressed glide, (m/s²)² / (m/s)²."""
 AIR_VIB = 0.0002
 """A hand moving in the air: sensor noise only, (m/s²)²."""
+CALIBRATION_N = 4.0
+"""The light calibration glides' force, N."""
+SESSION_N = 15.0
+"""The session's glides' force, N (as hard as deep strokes press)."""
 
 
 def _half(
@@ -114,3 +120,42 @@ def test_a_pressed_successor_still_gives_a_return_its_second_chance() -> None:
     decider.decide(_half(12.0, 1, 0.5, force=1.3, lift=0.6))
     assert decider.late is not None
     assert decider.late.half.sign == -1
+
+
+def _pressing_session() -> LoadedPhaseDecider:
+    """Calibrated on three light slow glides up and lifted returns, then six session cycles of
+    hard glides up (``SESSION_N``) and lifted returns, so the session's level is learned."""
+    loaded = [_half(3.0 * k, 1, 1.6, force=CALIBRATION_N) for k in range(3)]
+    returns = [_half(3.0 * k + 1.8, -1, 0.9, force=0.0, lift=0.6, rubbing=False) for k in range(3)]
+    decider = LoadedPhaseDecider(Signature.learn(loaded, returns))
+    t = 20.0
+    for _ in range(6):
+        decider.decide(_half(t, 1, 0.8, force=SESSION_N))
+        decider.decide(_half(t + 0.9, -1, 0.5, force=0.2, lift=0.6, rubbing=False))
+        t += 1.6
+    return decider
+
+
+def _reported(decider: LoadedPhaseDecider, half: HalfStroke, t_next: float) -> bool:
+    """Whether ``half`` is reported loaded, at once or late (when the next, lifted return ends)."""
+    now = decider.decide(half)
+    nxt = decider.decide(_half(t_next, -1, 0.5, force=0.2, lift=0.6, rubbing=False))
+    late = decider.late is not None and decider.late.half is half
+    return now.loaded or late or (nxt.loaded and nxt.half is half)
+
+
+def test_a_hand_resting_on_the_skin_is_not_a_glide_of_a_hard_pressing_session() -> None:
+    """A drift while the hand rests at 2 N presses more than a third of the light calibration
+    glides, but a seventh of the session's: it is no glide, however on-skin and slow it looks."""
+    decider = _pressing_session()
+    drift = _half(30.0, 1, 1.5, force=2.0, disp=0.05)
+    assert 0.3 * CALIBRATION_N < 2.0  # the calibration level alone would let it through
+    assert not _reported(decider, drift, 31.6)
+
+
+def test_a_lighter_glide_is_still_a_glide() -> None:
+    """A user pressing lighter (after a ``lighter`` cue, 60 % of the session's level) still
+    glides: it is reported."""
+    decider = _pressing_session()
+    glide = _half(30.0, 1, 0.8, force=0.6 * SESSION_N)
+    assert _reported(decider, glide, 30.9)
