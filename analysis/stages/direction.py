@@ -58,9 +58,9 @@ CROSS_LEAD_MAX_AXIAL_RATIO = 3.0
 can be the run's ramp (see ``OtherStrokeDetector._on_swing``): the first swings after a glide are
 small while the glide's velocity along the axis still dies away, so they look slanted."""
 CROSS_MAX_LEAD_SWINGS = 3
+"""At most this many such swings (a ramp lasts about a cycle) ..."""
 CROSS_LEAD_MAX_STRETCH = 1.6
-"""... and last at most this multiple of the run's typical swing (at least 0.6 of it)."""
-"""At most this many such swings (a ramp lasts about a cycle)."""
+"""... and each lasting at most this multiple of the run's typical swing (at least 0.6 of it)."""
 CROSS_MAX_PAUSE_S = 0.25
 """Swings further apart than this belong to different runs, s."""
 
