@@ -135,6 +135,17 @@ def characteristic(client: GattClient, uuid: str) -> Any:
     return max(matches, key=lambda c: c.handle) if matches else uuid
 
 
+async def read_value(client: GattClient, uuid: str) -> bytes:
+    """The current value of the characteristic ``uuid``."""
+    return bytes(await client.read_gatt_char(characteristic(client, uuid)))
+
+
+async def write_value(client: GattClient, uuid: str, data: bytes) -> None:
+    """Write ``data`` to the characteristic ``uuid`` and wait for the device's response (each
+    setting must land before the next one is sent or read back)."""
+    await client.write_gatt_char(characteristic(client, uuid), data, response=True)
+
+
 def _forward(uuid: str, on_payload: PayloadHandler) -> Callable[[Any, bytearray], None]:
     def callback(_characteristic: Any, data: bytearray) -> None:
         on_payload(uuid, bytes(data))
@@ -162,9 +173,7 @@ class OpenProfileDriver(ProfileDriver):
         self._stream = open_profile.OpenProfileStream()
 
     async def probe(self, client: GattClient) -> None:
-        got = open_profile.decode_config(
-            bytes(await client.read_gatt_char(characteristic(client, open_profile.CONFIG_UUID)))
-        )
+        got = open_profile.decode_config(await read_value(client, open_profile.CONFIG_UUID))
         if not self.rate_requested:
             self.sample_rate_hz = float(got.sample_rate_hz)
         self.has_gyro = self.has_gyro and got.gyro
@@ -174,15 +183,9 @@ class OpenProfileDriver(ProfileDriver):
         wanted = open_profile.OpenConfig(
             sample_rate_hz=round(self.sample_rate_hz), gyro=self.has_gyro, force=self.has_force
         )
-        await client.write_gatt_char(
-            characteristic(client, open_profile.CONFIG_UUID),
-            open_profile.encode_config(wanted),
-            response=True,
-        )
+        await write_value(client, open_profile.CONFIG_UUID, open_profile.encode_config(wanted))
         # The device snaps values to what its sensor offers: believe the read-back.
-        got = open_profile.decode_config(
-            bytes(await client.read_gatt_char(characteristic(client, open_profile.CONFIG_UUID)))
-        )
+        got = open_profile.decode_config(await read_value(client, open_profile.CONFIG_UUID))
         if self.has_gyro and not got.gyro:
             raise ProfileConfigError("this massage-coach sensor has no gyroscope")
         if self.has_force and not got.force:
@@ -245,9 +248,7 @@ class PolarPmdDriver(ProfileDriver):
         self._responses.put_nowait(bytes(data))
 
     async def _command(self, client: GattClient, command: bytes) -> polar.ControlPointResponse:
-        await client.write_gatt_char(
-            characteristic(client, polar.PMD_CONTROL_POINT_UUID), command, response=True
-        )
+        await write_value(client, polar.PMD_CONTROL_POINT_UUID, command)
         while True:
             data = await asyncio.wait_for(self._responses.get(), COMMAND_TIMEOUT_S)
             response = polar.check_control_point_response(data)
@@ -401,22 +402,16 @@ class Thingy52Driver(ProfileDriver):
         return float(min(max(round(rate_hz), 1), 200))
 
     async def probe(self, client: GattClient) -> None:
-        got = thingy52.decode_motion_config(
-            bytes(await client.read_gatt_char(characteristic(client, thingy52.MOTION_CONFIG_UUID)))
-        )
+        got = thingy52.decode_motion_config(await read_value(client, thingy52.MOTION_CONFIG_UUID))
         if not self.rate_requested:
             self.sample_rate_hz = float(got.motion_freq_hz)
 
     async def configure(self, client: GattClient) -> None:
         config = thingy52.MotionConfig(motion_freq_hz=round(self.sample_rate_hz))
-        await client.write_gatt_char(
-            characteristic(client, thingy52.MOTION_CONFIG_UUID),
-            thingy52.encode_motion_config(config),
-            response=True,
+        await write_value(
+            client, thingy52.MOTION_CONFIG_UUID, thingy52.encode_motion_config(config)
         )
-        got = thingy52.decode_motion_config(
-            bytes(await client.read_gatt_char(characteristic(client, thingy52.MOTION_CONFIG_UUID)))
-        )
+        got = thingy52.decode_motion_config(await read_value(client, thingy52.MOTION_CONFIG_UUID))
         self.sample_rate_hz = float(got.motion_freq_hz)
 
     def decode(self, uuid: str, payload: bytes) -> list[SampleRun]:
@@ -439,30 +434,16 @@ class MicrobitDriver(ProfileDriver):
         return 1000.0 / microbit.period_for_rate(rate_hz)
 
     async def probe(self, client: GattClient) -> None:
-        got = microbit.decode_period(
-            bytes(
-                await client.read_gatt_char(
-                    characteristic(client, microbit.ACCELEROMETER_PERIOD_UUID)
-                )
-            )
-        )
+        got = microbit.decode_period(await read_value(client, microbit.ACCELEROMETER_PERIOD_UUID))
         if not self.rate_requested:
             self.sample_rate_hz = 1000.0 / got
 
     async def configure(self, client: GattClient) -> None:
         period_ms = microbit.period_for_rate(self.sample_rate_hz)
-        await client.write_gatt_char(
-            characteristic(client, microbit.ACCELEROMETER_PERIOD_UUID),
-            microbit.encode_period(period_ms),
-            response=True,
+        await write_value(
+            client, microbit.ACCELEROMETER_PERIOD_UUID, microbit.encode_period(period_ms)
         )
-        got = microbit.decode_period(
-            bytes(
-                await client.read_gatt_char(
-                    characteristic(client, microbit.ACCELEROMETER_PERIOD_UUID)
-                )
-            )
-        )
+        got = microbit.decode_period(await read_value(client, microbit.ACCELEROMETER_PERIOD_UUID))
         self.sample_rate_hz = 1000.0 / got
 
     def decode(self, uuid: str, payload: bytes) -> list[SampleRun]:
@@ -483,9 +464,7 @@ class WitMotionDriver(ProfileDriver):
     async def configure(self, client: GattClient) -> None:
         # The vendor SDK forgets to await these writes; each one must land before the next.
         for command in witmotion.rate_commands(self.sample_rate_hz):
-            await client.write_gatt_char(
-                characteristic(client, witmotion.WRITE_UUID), command, response=True
-            )
+            await write_value(client, witmotion.WRITE_UUID, command)
 
     def decode(self, uuid: str, payload: bytes) -> list[SampleRun]:
         values = witmotion.parse_frames(payload)
