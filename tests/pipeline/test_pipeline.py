@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,15 +13,7 @@ from analysis.samples import STANDARD_GRAVITY_MPS2, SampleBatch
 from analysis.simulation import simulate_session
 from analysis.techniques import get_profile
 from tests.pipeline.synth import reciprocating
-
-REAL_DATA = (
-    Path(__file__).resolve().parents[2]
-    / ".."
-    / "shared"
-    / "data"
-    / "xio-fusion"
-    / "sensor_data.csv"
-)
+from tests.shared_data import XIO_FUSION_CSV
 
 
 def _run(
@@ -184,9 +175,9 @@ def test_memory_stays_bounded_over_two_hours() -> None:
 
 
 def test_real_imu_data_runs_identically_in_any_batching() -> None:
-    if not REAL_DATA.exists():
+    if not XIO_FUSION_CSV.exists():
         pytest.skip("shared real data not present")
-    d = np.genfromtxt(REAL_DATA, delimiter=",", skip_header=1)
+    d = np.genfromtxt(XIO_FUSION_CSV, delimiter=",", skip_header=1)
     samples = SampleBatch(
         t_s=d[:, 0], acc_mps2=d[:, 4:7] * STANDARD_GRAVITY_MPS2, gyro_radps=np.radians(d[:, 1:4])
     )

@@ -11,24 +11,17 @@ from analysis.samples import STANDARD_GRAVITY_MPS2
 from firmware_bridge.recordings.imu_csv import import_imu_csv, read_imu_csv
 from firmware_bridge.recordings.model import RecordingError
 from firmware_bridge.recordings.reader import read_recording
-
-XIO = (
-    Path(__file__).resolve().parents[2]
-    / ".."
-    / "shared"
-    / "data"
-    / "xio-fusion"
-    / "sensor_data.csv"
-)
+from tests.shared_data import XIO_FUSION_CSV
 
 
-@pytest.mark.skipif(not XIO.exists(), reason="shared x-io Fusion data not present")
+@pytest.mark.skipif(not XIO_FUSION_CSV.exists(), reason="shared x-io Fusion data not present")
 def test_xio_log_becomes_a_valid_si_recording(tmp_path: Path) -> None:
-    out = import_imu_csv(XIO, tmp_path / "xio")
+    out = import_imu_csv(XIO_FUSION_CSV, tmp_path / "xio")
     rec = read_recording(out)
-    header = XIO.read_text().splitlines()[0].split(",")
-    first = [float(v) for v in XIO.read_text().splitlines()[1].split(",")]
-    assert len(rec.samples) == len(XIO.read_text().splitlines()) - 1
+    lines = XIO_FUSION_CSV.read_text().splitlines()
+    header = lines[0].split(",")
+    first = [float(v) for v in lines[1].split(",")]
+    assert len(rec.samples) == len(lines) - 1
     assert rec.t_s[0] == 0.0
     assert rec.meta.sample_rate_hz == pytest.approx(1 / 0.010079, rel=1e-3)
     # units converted: g -> m/s², deg/s -> rad/s, as the header says
