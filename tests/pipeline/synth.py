@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.samples import STANDARD_GRAVITY_MPS2, FloatArray, SampleBatch
+from analysis.stages.segmentation import HalfStroke
 
 
 def min_jerk_acc(tau: FloatArray, distance_m: float, duration_s: float) -> FloatArray:
@@ -92,3 +93,23 @@ def reciprocating(
         force_n=None if force_n is None else force + rng.normal(0.0, 0.05, n),
     )
     return batch, Truth(tuple(loaded[calibration_strokes:]), (lead_s - 0.3, cal_end))
+
+
+def half_stroke(
+    onset_s: float,
+    sign: int,
+    duration_s: float,
+    *,
+    lift: float,
+    force_n: float | None = None,
+    vibration: float | None = None,
+) -> HalfStroke:
+    """A 15 cm half-stroke as the segmenter would report it, for loaded-phase tests: ``lift`` is
+    its motion (and acceleration) across the axis per motion along it; ``force_n`` N and
+    ``vibration`` (m/s²)² where the device has those channels."""
+    return HalfStroke(
+        onset_s=onset_s, end_s=onset_s + duration_s, sign=sign, disp_m=0.15 * sign,
+        path_axial_m=0.15, path_perp_m=lift * 0.15, energy_axial=0.02, energy_perp=0.001,
+        acc_axial=0.3, acc_perp=0.3 * lift, vibration=vibration, force_n=force_n,
+        peak_speed_mps=0.15 / duration_s * 1.9, rotation_rad=0.0, decided_s=onset_s + duration_s,
+    )  # fmt: skip

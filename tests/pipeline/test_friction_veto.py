@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from analysis.stages.loaded_phase import LoadedPhaseDecider, Signature
 from analysis.stages.segmentation import HalfStroke
+from tests.pipeline.synth import half_stroke
 
 GLIDE_VIB = 0.05
 """Friction vibration of a pressed glide, (m/s²)²."""
@@ -14,12 +15,7 @@ AIR_VIB = 0.0005
 def _half(
     onset: float, sign: int, duration: float, lift: float, vibration: float | None
 ) -> HalfStroke:
-    return HalfStroke(
-        onset_s=onset, end_s=onset + duration, sign=sign, disp_m=0.15 * sign,
-        path_axial_m=0.15, path_perp_m=lift * 0.15, energy_axial=0.02, energy_perp=0.001,
-        acc_axial=0.3, acc_perp=0.3 * lift, vibration=vibration, force_n=None,
-        peak_speed_mps=0.15 / duration * 1.9, rotation_rad=0.0, decided_s=onset + duration,
-    )  # fmt: skip
+    return half_stroke(onset, sign, duration, lift=lift, vibration=vibration)
 
 
 def _signature(return_vib: float) -> Signature:

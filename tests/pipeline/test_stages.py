@@ -16,7 +16,7 @@ from analysis.stages.orientation import GravityRemover, earth_to_sensor, rotate,
 from analysis.stages.segmentation import HalfStroke, HalfStrokeSegmenter
 from analysis.stages.timebase import TimeBase
 from analysis.techniques import get_profile
-from tests.pipeline.synth import min_jerk_acc, reciprocating
+from tests.pipeline.synth import half_stroke, min_jerk_acc, reciprocating
 
 
 def _batch(t: np.ndarray, acc: np.ndarray | None = None) -> SampleBatch:
@@ -211,12 +211,7 @@ def test_calibration_without_movement_fails_with_a_message() -> None:
 
 # --------------------------------------------------------------------------- loaded phase
 def _half(onset: float, sign: int, duration: float, force: float | None, lift: float) -> HalfStroke:
-    return HalfStroke(
-        onset_s=onset, end_s=onset + duration, sign=sign, disp_m=0.15 * sign,
-        path_axial_m=0.15, path_perp_m=lift * 0.15, energy_axial=0.02, energy_perp=0.001,
-        acc_axial=0.3, acc_perp=0.3 * lift, vibration=None, force_n=force,
-        peak_speed_mps=0.15 / duration * 1.9, rotation_rad=0.0, decided_s=onset + duration,
-    )  # fmt: skip
+    return half_stroke(onset, sign, duration, lift=lift, force_n=force)
 
 
 def test_force_decides_the_loaded_half() -> None:
