@@ -38,7 +38,12 @@ from analysis.stages.limb_axis import (
 )
 from analysis.stages.loaded_phase import LoadedPhaseDecider
 from analysis.stages.motion import VELOCITY_HIGHPASS_HZ, MotionFilter
-from analysis.stages.orientation import GravityRemover, earth_to_sensor
+from analysis.stages.orientation import (
+    GravityRemover,
+    earth_to_sensor,
+    emphasize_vertical,
+    gravity_direction,
+)
 from analysis.stages.segmentation import PEAK_HYSTERESIS, HalfStroke, HalfStrokeSegmenter
 from analysis.stages.timebase import CleanRun, TimeBase
 from analysis.techniques import TechniqueProfile
@@ -93,12 +98,20 @@ class PipelineUpdate:
 
 
 class _CalibrationBuffer:
-    """Velocity, vibration and force samples of the calibration window (a bounded ring)."""
+    """Velocity, acceleration, vibration, force and (without a gyro) "up" samples of the
+    calibration window (a bounded ring)."""
 
     def __init__(self, max_samples: int) -> None:
         self.max_samples = max_samples
         self._parts: list[
-            tuple[FloatArray, FloatArray, FloatArray, FloatArray | None, FloatArray | None]
+            tuple[
+                FloatArray,
+                FloatArray,
+                FloatArray,
+                FloatArray | None,
+                FloatArray | None,
+                FloatArray | None,
+            ]
         ] = []
         self._count = 0
 
@@ -109,17 +122,20 @@ class _CalibrationBuffer:
         acc: FloatArray,
         vib: FloatArray | None,
         force: FloatArray | None,
+        up: FloatArray | None = None,
     ) -> None:
-        self._parts.append((t.copy(), v.copy(), acc.copy(), vib, force))
+        self._parts.append((t.copy(), v.copy(), acc.copy(), vib, force, up))
         self._count += t.shape[0]
         while self._count - self._parts[0][0].shape[0] >= self.max_samples:
             self._count -= self._parts.pop(0)[0].shape[0]
 
     def arrays(
         self,
-    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray | None, FloatArray | None]:
+    ) -> tuple[
+        FloatArray, FloatArray, FloatArray, FloatArray | None, FloatArray | None, FloatArray | None
+    ]:
         if not self._parts:
-            return np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3)), None, None
+            return np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3)), None, None, None
         t = np.concatenate([p[0] for p in self._parts])
         v = np.concatenate([p[1] for p in self._parts])
         acc = np.concatenate([p[2] for p in self._parts])
@@ -128,7 +144,9 @@ class _CalibrationBuffer:
         n = len(self._parts)
         vib: FloatArray | None = np.concatenate(vibs) if len(vibs) == n else None
         force: FloatArray | None = np.concatenate(forces) if len(forces) == n else None
-        return t, v, acc, vib, force
+        ups = [p[5] for p in self._parts if p[5] is not None]
+        up: FloatArray | None = np.concatenate(ups) if len(ups) == n else None
+        return t, v, acc, vib, force, up
 
     def clear(self) -> None:
         self._parts.clear()
@@ -315,6 +333,8 @@ class StrokePipeline:
         if attitude is not None:
             v = earth_to_sensor(attitude, v)
             acc = earth_to_sensor(attitude, acc)
+        # without a gyro: which way is up in the sensor frame, sample by sample
+        up = gravity_direction(s.acc_mps2, lin) if attitude is None else None
         vib = self._motion.vibration(s.acc_mps2)
         t = s.t_s
         self._t_last = float(t[-1])
@@ -332,6 +352,7 @@ class StrokePipeline:
                     acc[i0:i1],
                     None if vib is None else vib[i0:i1],
                     None if s.force_n is None else s.force_n[i0:i1],
+                    None if up is None else up[i0:i1],
                 )
                 self._cal_strokes = self._cal_counter.process(t[i0:i1], v[i0:i1], s.acc_mps2[i0:i1])
             if i1 < t.shape[0]:
@@ -344,11 +365,21 @@ class StrokePipeline:
             return
         t = t[start:]
         force = None if s.force_n is None else s.force_n[start:]
+        weight = self._axis.horizontal_weight
+        v_all = v[start:]
+        if up is not None and weight < 1.0:
+            # No gyro, a climbing limb: glides and returns are judged leaning on the tilt-free
+            # vertical part of the motion. Friction and circles are not: they run across the
+            # limb, mostly horizontally, where weighing down would flatten them.
+            v = emphasize_vertical(v, up, weight)
+            acc = emphasize_vertical(acc, up, weight)
         frame = self._frame.project(v[start:], self._axis.axis, self._cross)
         acc_frame = self._frame.rotate_like_last(acc[start:], self._axis.axis, self._cross)
         halves = self._segmenter.process(
             t, frame, _E0, _E1, None if vib is None else vib[start:], force, acc_frame
         )
+        if v_all is not v:
+            frame = self._frame.rotate_like_last(v_all, self._axis.axis, self._cross)
         others = self._others.process(t, frame, force)
         # strokes are reported in the order they were decided
         events: list[tuple[float, int, HalfStroke | OtherStroke]] = [
@@ -378,12 +409,12 @@ class StrokePipeline:
         self._frame.restart()
 
     def _learn(self, now_s: float) -> None:
-        t, v, acc, vib, force = self._cal_buffer.arrays()
+        t, v, acc, vib, force, up_each = self._cal_buffer.arrays()
         self._cal_buffer.clear()
         up = self._cal_counter.up
         self._cal_counter.reset()
         has_gyro = self._gravity is None or self._gravity.has_gyro
-        result = learn_axis(t, v, acc, vib, force, self._rate_hz, has_gyro, up)
+        result = learn_axis(t, v, acc, vib, force, self._rate_hz, has_gyro, up, up_each)
         self._cal_strokes = result.strokes_seen
         self._cal_message = result.message
         if result.axis is None:

@@ -25,7 +25,9 @@ and lift), while along gravity it is 0.1–0.6×: a tilt keeps ``|f| = g``, so o
 of the motion is tilt-free. Gating the gravity estimate on ``|f| ≈ g`` (updating it only at
 "quiet" samples) cannot help: a horizontal acceleration a changes ``|f|`` only by a²/2g (0.05 m/s²
 for 1 m/s²), so strokes along a horizontal limb look quiet throughout (measured: worse). Weighting
-the vertical part up helps a raised or standing leg and hurts a horizontal one by as much.
+the vertical part up helps a raised or standing leg and hurts a horizontal one by as much, so it
+is done only where the calibration shows a climbing limb (:func:`emphasize_vertical`, decided in
+:func:`analysis.stages.limb_axis.horizontal_weight_for`).
 """
 
 from __future__ import annotations
@@ -175,6 +177,29 @@ class GravityRemover:
             self._zi = sosfilt_zi(self._sos)[:, :, None] * acc_mps2[0][None, None, :]
         gravity, self._zi = sosfilt(self._sos, acc_mps2, axis=0, zi=self._zi)
         return acc_mps2 - gravity
+
+
+def gravity_direction(specific_force_mps2: FloatArray, linear_mps2: FloatArray) -> FloatArray:
+    """Unit vectors (n, 3) toward "up" in the sensor frame: the gravity estimate the linear
+    acceleration was taken from (specific force minus linear acceleration)."""
+    gravity = specific_force_mps2 - linear_mps2
+    norm = np.linalg.norm(gravity, axis=1, keepdims=True)
+    unit: FloatArray = gravity / np.where(norm > 0.0, norm, 1.0)
+    return unit
+
+
+def emphasize_vertical(x: FloatArray, up: FloatArray, horizontal_weight: float) -> FloatArray:
+    """Vectors ``x`` (n, 3) with their part across gravity scaled by ``horizontal_weight`` and
+    their part along the unit vector(s) ``up`` ((3,) or (n, 3)) kept.
+
+    Without a gyroscope the part across gravity carries the wrist's tilt leak (several times the
+    hand's true horizontal velocity), while the part along it is nearly tilt-free (a tilt keeps
+    ``|f| = g``). Where the limb axis climbs, the stroke shows in the tilt-free vertical part and
+    the leak-laden horizontal part is better trusted less (:mod:`analysis.stages.limb_axis`).
+    """
+    vertical = np.einsum("ij,ij->i", x, np.broadcast_to(up, x.shape))[:, None] * up
+    result: FloatArray = vertical + horizontal_weight * (x - vertical)
+    return result
 
 
 def tilt_quaternion(acc_mps2: FloatArray) -> FloatArray:
