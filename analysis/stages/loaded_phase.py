@@ -13,9 +13,10 @@ so that *larger means more likely loaded*:
   axis, so a ratio made every quick return look flat and every slow glide look lifted;
 - ``vibration``: log power above 15 Hz per stroke-band acceleration power — skin friction under
   pressure is broadband stick-slip, a lifted hand has none and a light gliding return little. The
-  vibration high-pass also lets through a small, fixed share of the stroke's own acceleration
-  (its skirt), which made the harder-accelerating quick return look "rougher"; per stroke-band
-  power that share is the same for both halves and the friction excess is what remains.
+  vibration high-pass also lets through a little of the stroke's own acceleration (its skirt),
+  which made the harder-accelerating quick return look "rougher": per stroke-band power, and
+  through a steep (fourth-order) high-pass (:mod:`analysis.stages.motion`), what remains is the
+  friction excess.
 
 None is guaranteed for every person, so a :class:`Signature` learned from the user's calibration
 strokes (known to be loaded in one direction) weights each cue by how well it separated the

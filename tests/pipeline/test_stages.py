@@ -129,6 +129,20 @@ def test_rotation_is_not_motion_with_a_gyro() -> None:
     assert np.abs(lin_acc_only).max() > 3.0  # without a gyro the same turn reads as motion
 
 
+def test_a_frictionless_quick_stroke_leaks_almost_nothing_into_the_vibration_band() -> None:
+    """A smooth 0.3 s stroke peaking at 3 m/s², no friction: its own acceleration must not pass the
+    vibration high-pass as "friction", or the quicker half of a pair would look the rougher one."""
+    rate = 200.0
+    t = np.arange(0.0, 1.3, 1.0 / rate)
+    tau = np.clip(t / 0.3, 0.0, 1.0)
+    a = 3.0 * np.sin(2 * np.pi * tau) * np.sin(np.pi * tau) ** 2
+    acc = np.column_stack((a, np.zeros_like(a), np.full_like(a, STANDARD_GRAVITY_MPS2)))
+    vibration = MotionFilter(rate).vibration(acc)
+    assert vibration is not None
+    stroke = t < 0.3
+    assert vibration[stroke].mean() < 1e-3 * np.mean(a[stroke] ** 2)
+
+
 # --------------------------------------------------------------------------- segmentation
 def test_segmenter_finds_back_and_forth_glides_with_their_direction() -> None:
     """Reciprocating glides of 15 cm, 1 s each with 0.1 s turn-arounds."""
