@@ -97,56 +97,55 @@ class PipelineUpdate:
     dropped_samples: int
 
 
+@dataclass(frozen=True)
+class _CalibrationSamples:
+    """A stretch of the calibration window: times (s), velocity (m/s) and stroke-band acceleration
+    (m/s²) in the sensor frame, vibration power ((m/s²)²) and force (N) where the device has them,
+    and, without a gyro, "up" (unit vectors, sensor frame)."""
+
+    t: FloatArray
+    v: FloatArray
+    acc: FloatArray
+    vib: FloatArray | None
+    force: FloatArray | None
+    up: FloatArray | None
+
+
+def _joined(arrays: list[FloatArray | None]) -> FloatArray | None:
+    """The arrays end to end, or ``None`` when any part lacks the channel."""
+    present = [a for a in arrays if a is not None]
+    return np.concatenate(present) if present and len(present) == len(arrays) else None
+
+
 class _CalibrationBuffer:
-    """Velocity, acceleration, vibration, force and (without a gyro) "up" samples of the
-    calibration window (a bounded ring)."""
+    """The calibration window's samples (a bounded ring of :class:`_CalibrationSamples`)."""
 
     def __init__(self, max_samples: int) -> None:
         self.max_samples = max_samples
-        self._parts: list[
-            tuple[
-                FloatArray,
-                FloatArray,
-                FloatArray,
-                FloatArray | None,
-                FloatArray | None,
-                FloatArray | None,
-            ]
-        ] = []
+        self._parts: list[_CalibrationSamples] = []
         self._count = 0
 
-    def append(
-        self,
-        t: FloatArray,
-        v: FloatArray,
-        acc: FloatArray,
-        vib: FloatArray | None,
-        force: FloatArray | None,
-        up: FloatArray | None = None,
-    ) -> None:
-        self._parts.append((t.copy(), v.copy(), acc.copy(), vib, force, up))
-        self._count += t.shape[0]
-        while self._count - self._parts[0][0].shape[0] >= self.max_samples:
-            self._count -= self._parts.pop(0)[0].shape[0]
+    def append(self, part: _CalibrationSamples) -> None:
+        self._parts.append(part)
+        self._count += part.t.shape[0]
+        while self._count - self._parts[0].t.shape[0] >= self.max_samples:
+            self._count -= self._parts.pop(0).t.shape[0]
 
-    def arrays(
-        self,
-    ) -> tuple[
-        FloatArray, FloatArray, FloatArray, FloatArray | None, FloatArray | None, FloatArray | None
-    ]:
+    def arrays(self) -> _CalibrationSamples:
+        """Everything kept, end to end."""
         if not self._parts:
-            return np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3)), None, None, None
-        t = np.concatenate([p[0] for p in self._parts])
-        v = np.concatenate([p[1] for p in self._parts])
-        acc = np.concatenate([p[2] for p in self._parts])
-        vibs = [p[3] for p in self._parts if p[3] is not None]
-        forces = [p[4] for p in self._parts if p[4] is not None]
-        n = len(self._parts)
-        vib: FloatArray | None = np.concatenate(vibs) if len(vibs) == n else None
-        force: FloatArray | None = np.concatenate(forces) if len(forces) == n else None
-        ups = [p[5] for p in self._parts if p[5] is not None]
-        up: FloatArray | None = np.concatenate(ups) if len(ups) == n else None
-        return t, v, acc, vib, force, up
+            return _CalibrationSamples(
+                np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3)), None, None, None
+            )
+        parts = self._parts
+        return _CalibrationSamples(
+            np.concatenate([p.t for p in parts]),
+            np.concatenate([p.v for p in parts]),
+            np.concatenate([p.acc for p in parts]),
+            _joined([p.vib for p in parts]),
+            _joined([p.force for p in parts]),
+            _joined([p.up for p in parts]),
+        )
 
     def clear(self) -> None:
         self._parts.clear()
@@ -347,12 +346,14 @@ class StrokePipeline:
             i1 = int(np.searchsorted(t, c1, side="right"))
             if i1 > i0:
                 self._cal_buffer.append(
-                    t[i0:i1],
-                    v[i0:i1],
-                    acc[i0:i1],
-                    None if vib is None else vib[i0:i1],
-                    None if s.force_n is None else s.force_n[i0:i1],
-                    None if up is None else up[i0:i1],
+                    _CalibrationSamples(
+                        t[i0:i1].copy(),
+                        v[i0:i1].copy(),
+                        acc[i0:i1].copy(),
+                        None if vib is None else vib[i0:i1],
+                        None if s.force_n is None else s.force_n[i0:i1],
+                        None if up is None else up[i0:i1],
+                    )
                 )
                 self._cal_strokes = self._cal_counter.process(t[i0:i1], v[i0:i1], s.acc_mps2[i0:i1])
             if i1 < t.shape[0]:
@@ -409,12 +410,13 @@ class StrokePipeline:
         self._frame.restart()
 
     def _learn(self, now_s: float) -> None:
-        t, v, acc, vib, force, up_each = self._cal_buffer.arrays()
+        window = self._cal_buffer.arrays()
+        t, v, acc, vib, force = window.t, window.v, window.acc, window.vib, window.force
         self._cal_buffer.clear()
         up = self._cal_counter.up
         self._cal_counter.reset()
         has_gyro = self._gravity is None or self._gravity.has_gyro
-        result = learn_axis(t, v, acc, vib, force, self._rate_hz, has_gyro, up, up_each)
+        result = learn_axis(t, v, acc, vib, force, self._rate_hz, has_gyro, up, window.up)
         self._cal_strokes = result.strokes_seen
         self._cal_message = result.message
         if result.axis is None:
