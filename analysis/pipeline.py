@@ -367,8 +367,9 @@ class StrokePipeline:
         t = t[start:]
         force = None if s.force_n is None else s.force_n[start:]
         weight = self._axis.horizontal_weight
-        v_all = v[start:]
-        if up is not None and weight < 1.0:
+        v_raw = v[start:]
+        weighed = up is not None and weight < 1.0
+        if up is not None and weighed:
             # No gyro, a climbing limb: glides and returns are judged leaning on the tilt-free
             # vertical part of the motion. Friction and circles are not: they run across the
             # limb, mostly horizontally, where weighing down would flatten them.
@@ -379,8 +380,8 @@ class StrokePipeline:
         halves = self._segmenter.process(
             t, frame, _E0, _E1, None if vib is None else vib[start:], force, acc_frame
         )
-        if v_all is not v:
-            frame = self._frame.rotate_like_last(v_all, self._axis.axis, self._cross)
+        if weighed:
+            frame = self._frame.rotate_like_last(v_raw, self._axis.axis, self._cross)
         others = self._others.process(t, frame, force)
         # strokes are reported in the order they were decided
         events: list[tuple[float, int, HalfStroke | OtherStroke]] = [

@@ -13,9 +13,9 @@ itself decided:
   :data:`SLIP_CONFIRM_CONFIDENCE`).
 - ``slow_down`` (profiles with a cadence limit C): when the cadence (see
   :mod:`analysis.stages.cadence`: both halves of one back-and-forth count once) exceeds 1.1 C
-  at two strokes in a row, or the tempo of the back-and-forth
-  itself (:class:`~analysis.stages.cadence.ReciprocationTempo`, measured on every half-stroke
-  whichever carries the load) does at two half-strokes in a row.
+  at two strokes in a row, or the tempo of the back-and-forth itself
+  (:class:`~analysis.stages.cadence.ReciprocationTempo`, measured on every half-stroke whichever
+  carries the load) does at two half-strokes in a row.
 - ``lighter`` (profiles with a force limit F, recordings with force): when a stroke's mean force
   exceeds F, or as soon as the contact force itself has stayed above 1.2 F for
   :data:`FORCE_HOLD_S` — the force sensor measures the pressure directly, so the cue does not have
