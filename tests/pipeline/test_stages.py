@@ -8,7 +8,7 @@ import pytest
 from analysis.events import Cue, Stroke
 from analysis.samples import STANDARD_GRAVITY_MPS2, SampleBatch
 from analysis.stages.cadence import CadenceTracker
-from analysis.stages.cues import CueEngine
+from analysis.stages.cues import SLOW_DOWN_MARGIN, CueEngine
 from analysis.stages.limb_axis import learn_axis, principal_directions
 from analysis.stages.loaded_phase import LoadedPhaseDecider, Signature
 from analysis.stages.motion import MotionFilter
@@ -292,10 +292,10 @@ def test_no_switch_up_under_an_any_direction_technique() -> None:
 def test_slow_down_and_lighter_follow_the_profile_limits() -> None:
     engine = CueEngine(get_profile("lymphatic"), has_force=True)  # 36 spm, 10 N
     assert engine.on_stroke(_stroke(0.0, "up", force=6.0, cad=30.0), 1.0) == []
-    # lighter at once; slow down only once two strokes in a row are over 1.1 × 36 spm
+    # lighter at once; slow down only once two strokes in a row are over the margin × 36 spm
     cues = engine.on_stroke(_stroke(2.0, "up", force=12.0, cad=50.0), 3.0)
     assert [c.cue for c in cues] == ["lighter"]
-    cues = engine.on_stroke(_stroke(3.0, "up", force=8.0, cad=41.0), 4.0)
+    cues = engine.on_stroke(_stroke(3.0, "up", force=8.0, cad=(SLOW_DOWN_MARGIN + 0.02) * 36), 4.0)
     assert [c.cue for c in cues] == ["slow_down"]
     assert engine.active == frozenset({"slow_down"})
     no_force = CueEngine(get_profile("lymphatic"), has_force=False)
