@@ -271,8 +271,7 @@ class StrokePipeline:
         """Flush at the end of the stream: decide any stroke still open."""
         if self._cal_state == "collecting" and self._cal_window is not None:
             self._learn(self._t_last)
-        for other in self._others.flush():  # friction cycles held back for a revolution
-            self._emit_other(other)
+        self._flush_others()
         return self._update()
 
     # ------------------------------------------------------------------ internals
@@ -296,8 +295,7 @@ class StrokePipeline:
         )
 
     def _restart(self, rate_hz: float, has_gyro: bool) -> None:
-        for other in self._others.flush():  # no revolution continues across a gap
-            self._emit_other(other)
+        self._flush_others()
         rate_hz = max(rate_hz, MIN_DESIGN_RATE_HZ)
         if rate_hz != self._rate_hz or self._gravity is None or self._gravity.has_gyro != has_gyro:
             self._rate_hz = rate_hz
@@ -366,15 +364,15 @@ class StrokePipeline:
             return
         t = t[start:]
         force = None if s.force_n is None else s.force_n[start:]
-        weight = self._axis.horizontal_weight
         v_raw = v[start:]
-        weighed = up is not None and weight < 1.0
-        if up is not None and weighed:
+        weighed = False
+        if up is not None and self._axis.horizontal_weight < 1.0:
             # No gyro, a climbing limb: glides and returns are judged leaning on the tilt-free
             # vertical part of the motion. Friction and circles are not: they run across the
             # limb, mostly horizontally, where weighing down would flatten them.
-            v = emphasize_vertical(v, up, weight)
-            acc = emphasize_vertical(acc, up, weight)
+            weighed = True
+            v = emphasize_vertical(v, up, self._axis.horizontal_weight)
+            acc = emphasize_vertical(acc, up, self._axis.horizontal_weight)
         frame = self._frame.project(v[start:], self._axis.axis, self._cross)
         acc_frame = self._frame.rotate_like_last(acc[start:], self._axis.axis, self._cross)
         halves = self._segmenter.process(
@@ -404,8 +402,7 @@ class StrokePipeline:
         )
         self._segmenter.dead_band_mps = dead_band
         self._segmenter.restart()
-        for other in self._others.flush():  # friction cycles held back for a revolution
-            self._emit_other(other)
+        self._flush_others()
         self._others.set_dead_band(dead_band)
         self._others.restart()
         self._frame.restart()
@@ -480,6 +477,12 @@ class StrokePipeline:
         """Let the cue engine see the current run's samples before ``before_s`` (s)."""
         if self._cues is not None:
             self._out_cues.extend(self._cues.advance(self._run_t, self._run_force, before_s))
+
+    def _flush_others(self) -> None:
+        """Emit the friction cycles held back for a revolution: no revolution continues past the
+        end of the stream, a gap, or a change of limb axis."""
+        for other in self._others.flush():
+            self._emit_other(other)
 
     def _emit_other(self, other: OtherStroke) -> None:
         self._out_strokes.append(
