@@ -88,6 +88,23 @@ def test_brisk_session_glides_are_not_vetoed_as_frictionless() -> None:
     assert reported == 4
 
 
+def test_with_a_force_channel_a_pressed_glide_on_oiled_skin_is_loaded() -> None:
+    """Oiled skin: no stick-slip at all, glide and return carry the same sensor noise, so
+    friction per squared speed only measures the speed and a brisk glide looks far less "rubbed"
+    than the slow calibration glides. The force channel shows the press; it decides."""
+    loaded = [_half(3.0 * k, 1, 1.6, force=CALIBRATION_N, rubbing=False) for k in range(3)]
+    returns = [_half(3.0 * k + 1.8, -1, 0.9, force=0.0, lift=0.6, rubbing=False) for k in range(3)]
+    signature = Signature.learn(loaded, returns)
+    brisk = _half(10.0, 1, 0.3, force=SESSION_N, rubbing=False)
+    assert friction_per_speed(brisk) < signature.loaded_friction - 2.5  # the old veto's case
+    decider = LoadedPhaseDecider(signature)
+    decider.decide(_half(9.3, -1, 0.5, force=0.2, lift=0.6, rubbing=False))
+    assert decider.decide(brisk).loaded
+    ret = decider.decide(_half(10.35, -1, 0.3, force=0.2, lift=0.6, rubbing=False))
+    assert not ret.loaded
+    assert decider.late is None
+
+
 def test_a_carried_move_without_friction_is_never_loaded() -> None:
     """Lifted to a new start point: slower than the return before it, but no stick-slip."""
     decider = LoadedPhaseDecider(_calibration(force=None))
