@@ -80,6 +80,14 @@ the calibration glides' by more than this (natural log: under e^-2.5 ≈ 1/12 of
 stick-slip at all: the hand was not rubbing the skin (a carried move, a lifted return, a drift
 while resting), whatever its other cues say. Only when friction separated the user's calibration
 strokes (its weight > 0)."""
+FRICTION_EVIDENT = 0.5
+"""Friction is evident when the calibration glides' mean log vibration power exceeds the returns'
+by at least this (natural log: ×1.65 in power). On oiled skin, or a sensor whose noise buries the
+stick-slip, glides and returns carry the same vibration (measured: within ±0.2 when the skin gave
+no friction vibration, 0.4–3.0 when it did)."""
+RUB_MARGIN = 0.25
+"""A rubbing half carries at least this much more log vibration power than the calibration
+returns (×1.28): stick-slip adds to what a hand that does not rub carries."""
 _ENERGY_FLOOR = 1e-3
 """(m/s)² added to a half's mean squared axial speed: below it the hand hardly slides."""
 
@@ -111,6 +119,12 @@ def cue_values(half: HalfStroke) -> FloatArray:
     )
 
 
+def _mean_log_vibration(halves: Sequence[HalfStroke]) -> float:
+    """Mean log vibration power of ``halves``, log (m/s²)² (NaN when none has a vibration)."""
+    logs = [np.log(h.vibration + _VIB_FLOOR) for h in halves if h.vibration is not None]
+    return float(np.mean(logs)) if logs else float("nan")
+
+
 def _column_mean(x: FloatArray) -> FloatArray:
     """Mean of each of the 4 columns over its finite values; NaN where a column has none."""
     if x.size == 0:
@@ -136,6 +150,10 @@ class Signature:
     return_mean: FloatArray
     loaded_friction: float = float("nan")
     """Mean :func:`friction_per_speed` of the loaded halves (NaN when unknown)."""
+    return_vibration: float = float("nan")
+    """Mean log vibration power of the returns, log (m/s²)² (NaN when unknown)."""
+    loaded_vibration: float = float("nan")
+    """Mean log vibration power of the loaded halves, log (m/s²)² (NaN when unknown)."""
 
     @staticmethod
     def prior(has_force: bool) -> Signature:
@@ -167,7 +185,15 @@ class Signature:
         friction = [friction_per_speed(h) for h in loaded]
         friction = [f for f in friction if np.isfinite(f)]
         loaded_friction = float(np.mean(friction)) if friction else float("nan")
-        return Signature(weight, spread, mean_a, mean_b, loaded_friction)
+        return Signature(
+            weight,
+            spread,
+            mean_a,
+            mean_b,
+            loaded_friction,
+            _mean_log_vibration(returns),
+            _mean_log_vibration(loaded),
+        )
 
     def shrunk_toward(
         self, prior: Signature, strokes: int, prior_strokes: float = 3.0
@@ -178,7 +204,13 @@ class Signature:
         total = strokes + prior_strokes
         weight = (strokes * self.weight + prior_strokes * prior.weight) / total
         return Signature(
-            weight, self.spread, self.loaded_mean, self.return_mean, self.loaded_friction
+            weight,
+            self.spread,
+            self.loaded_mean,
+            self.return_mean,
+            self.loaded_friction,
+            self.return_vibration,
+            self.loaded_vibration,
         )
 
     def pair_score(self, half_cues: FloatArray, other_cues: FloatArray) -> tuple[float, FloatArray]:
@@ -375,12 +407,30 @@ class LoadedPhaseDecider:
         decision = self._decision(half, score, votes)
         return decision if decision.loaded else None
 
+    def _above_return_vibration(self, half: HalfStroke) -> bool:
+        """False when the half carried no more vibration than the calibration's returns (by
+        :data:`RUB_MARGIN`), on a user whose calibration glides clearly rubbed more than their
+        returns (:data:`FRICTION_EVIDENT`). The returns' level is what this sensor and hand carry
+        without rubbing: noise, the tremor's skirt, a light glide's touch. A glide that rubs adds
+        stick-slip above it; a hand resting on the skin or carried in the air does not, however
+        slowly it drifts (friction per squared speed grows without bound as the speed falls, so
+        it cannot tell these apart)."""
+        sig = self.signature
+        if half.vibration is None or not sig.loaded_vibration - sig.return_vibration >= (
+            FRICTION_EVIDENT
+        ):
+            return True
+        return bool(np.log(half.vibration + _VIB_FLOOR) >= sig.return_vibration + RUB_MARGIN)
+
     def _rubbed(self, half: HalfStroke) -> bool:
-        """False when the half shows no skin friction at all: far less friction per sliding
-        speed than the calibration glides (by :data:`FRICTION_DROP`). A hand carried in the air
-        to a new start point, or a lifted return, has no stick-slip; a pressed glide always has
-        some (True without a vibration band or when friction did not separate the user's
+        """False when the half shows no skin friction: no more vibration than the calibration's
+        returns (:meth:`_above_return_vibration`), or far less friction per sliding speed than
+        the calibration glides (by :data:`FRICTION_DROP`). A hand carried in the air to a new
+        start point, or a lifted return, has no stick-slip; a pressed glide always has some
+        (True without a vibration band or when friction did not separate the user's
         calibration strokes)."""
+        if not self._above_return_vibration(half):
+            return False
         x = friction_per_speed(half)
         ref = self.signature.loaded_friction
         if not (np.isfinite(x) and np.isfinite(ref)) or self.signature.weight[3] <= 0.0:

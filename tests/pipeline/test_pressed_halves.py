@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.stages.loaded_phase import (
+    FRICTION_DROP,
     LoadedPhaseDecider,
     Signature,
     cue_values,
@@ -113,6 +114,24 @@ def test_a_carried_move_without_friction_is_never_loaded() -> None:
     carry = decider.decide(_half(11.8, 1, 1.4, disp=0.3, lift=0.3, rubbing=False))
     assert not carry.loaded
     assert decider.late is None
+
+
+def test_a_slow_drift_without_friction_is_never_loaded() -> None:
+    """At rest the velocity estimate still drifts (the high-pass's tail after a carry): a slow
+    "half" carrying only the sensor's noise. Per squared speed that noise looks like plenty of
+    friction, so only the vibration itself tells: no more than the returns carried. A slow light
+    glide that rubs is still loaded."""
+    signature = _calibration(force=None)
+    drift = _half(12.0, 1, 1.5, disp=0.03, rubbing=False)
+    assert friction_per_speed(drift) > signature.loaded_friction - FRICTION_DROP
+    decider = LoadedPhaseDecider(signature)
+    decider.decide(_half(10.0, 1, 1.0))
+    decider.decide(_half(11.1, -1, 0.5, lift=0.6, rubbing=False))
+    assert not decider.decide(drift).loaded
+    assert decider.late is None
+    decider = LoadedPhaseDecider(signature)
+    decider.decide(_half(14.0, -1, 0.8, lift=0.6, rubbing=False))
+    assert decider.decide(_half(15.0, 1, 2.0, disp=0.1)).loaded
 
 
 # ----------------------------------------------------------------- late reports
