@@ -80,11 +80,13 @@ the calibration glides' by more than this (natural log: under e^-2.5 ≈ 1/12 of
 stick-slip at all: the hand was not rubbing the skin (a carried move, a lifted return, a drift
 while resting), whatever its other cues say. Only when friction separated the user's calibration
 strokes (its weight > 0)."""
-FRICTION_EVIDENT = 0.5
+FRICTION_EVIDENT = 1.0
 """Friction is evident when the calibration glides' mean log vibration power exceeds the returns'
-by at least this (natural log: ×1.65 in power). On oiled skin, or a sensor whose noise buries the
+by at least this (natural log: ×2.7 in power). On oiled skin, or a sensor whose noise buries the
 stick-slip, glides and returns carry the same vibration (measured: within ±0.2 when the skin gave
-no friction vibration, 0.4–3.0 when it did)."""
+no friction vibration, 0.4–3.0 when it did). Light strokes with gliding returns sit in between
+(0.6 measured): their returns rub too, single glides scatter ±1 around the mean, and at ×1.65 a
+quarter of one such session's light glides fell below the returns' level and were lost."""
 RUB_MARGIN = 0.25
 """A rubbing half carries at least this much more log vibration power than the calibration
 returns (×1.28): stick-slip adds to what a hand that does not rub carries."""

@@ -4,10 +4,13 @@ calibration strokes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from analysis.stages.loaded_phase import (
     FRICTION_DROP,
+    FRICTION_EVIDENT,
     LoadedPhaseDecider,
     Signature,
     cue_values,
@@ -132,6 +135,24 @@ def test_a_slow_drift_without_friction_is_never_loaded() -> None:
     decider = LoadedPhaseDecider(signature)
     decider.decide(_half(14.0, -1, 0.8, lift=0.6, rubbing=False))
     assert decider.decide(_half(15.0, 1, 2.0, disp=0.1)).loaded
+
+
+def test_light_glides_are_not_vetoed_when_the_returns_rubbed_too() -> None:
+    """Gliding returns rub lightly: the calibration glides carried only twice the returns'
+    vibration, so a light session glide whose rubbing is no stronger than a calibration return's
+    says nothing about contact, and stays loaded next to its lifted return."""
+    loaded = [_half(3.0 * k, 1, 1.6) for k in range(3)]
+    returns = [
+        replace(h, vibration=0.5 * FRICTION_PER_SPEED2 * h.energy_axial)
+        for h in (_half(3.0 * k + 1.8, -1, 1.6) for k in range(3))
+    ]
+    signature = Signature.learn(loaded, returns)
+    assert 0.0 < signature.loaded_vibration - signature.return_vibration < FRICTION_EVIDENT
+    light = _half(10.0, 1, 1.6)
+    light = replace(light, vibration=float(np.exp(signature.return_vibration)))
+    decider = LoadedPhaseDecider(signature)
+    decider.decide(_half(9.0, -1, 0.6, lift=0.6, rubbing=False))
+    assert decider.decide(light).loaded
 
 
 # ----------------------------------------------------------------- late reports
