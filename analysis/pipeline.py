@@ -303,7 +303,7 @@ class StrokePipeline:
             self._motion = MotionFilter(rate_hz)
             self._frame = LimbFrame(rate_hz)
             dead_band = self._others.dead_band_mps
-            self._others = OtherStrokeDetector(rate_hz, dead_band)
+            self._others = OtherStrokeDetector(rate_hz, dead_band, has_gyro)
         else:
             self._gravity.reset()
             self._motion.reset()

@@ -23,6 +23,7 @@ by the loaded-phase stage, or a lone swing that never completes a cross run.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import itertools
 from dataclasses import dataclass
@@ -63,6 +64,9 @@ CROSS_LEAD_MAX_STRETCH = 1.6
 """... and each lasting at most this multiple of the run's typical swing (at least 0.6 of it)."""
 CROSS_MAX_PAUSE_S = 0.25
 """Swings further apart than this belong to different runs, s."""
+CROSS_RECENT_SWINGS = 8
+"""Swings remembered to look back from a run's start for its hidden first swing (a run's lead
+is at most ``CROSS_MAX_LEAD_SWINGS`` long)."""
 
 CROSS_HIGHPASS_HZ = 0.6
 CIRCLE_HIGHPASS_HZ = 0.3
@@ -83,7 +87,15 @@ CIRCLE_MAX_SLOW_TURN = 0.25
 ``CIRCLE_SLOW_SHARE`` of its recent peak: a kneading hand turns as it moves, a reciprocating one
 turns round where it (nearly) stops."""
 CIRCLE_MIN_ROUNDNESS = 0.5
-"""Path across the axis per path along it in one revolution, at least (and at most its inverse)."""
+"""Path across the axis per path along it in one revolution, at least: a reciprocating stroke
+with a lifted return loops too, but long and flat along the axis."""
+CIRCLE_MAX_ROUNDNESS = 3.0
+"""... and at most, with a gyroscope. The sensor rides on the hand 5–10 cm from the fingertips,
+and the wrist turns with each kneading circle: the lever arm adds velocity the skin does not
+have, so a round circle on the skin reads as an ellipse up to about 2.5:1 on the sensor. Nothing
+else loops mostly across the axis without stopping (friction is a line that stops at each
+turn). Without a gyroscope the bound stays at ``1 / CIRCLE_MIN_ROUNDNESS``: the tilt leak rocks
+a glide's velocity into a loop, and an oblong one must not pass for a circle."""
 CIRCLE_LAST_MIN_TURN_RAD = 1.5 * np.pi
 """When kneading slows to a stop after at least one revolution, a last turn of this much (the
 rest was made too slowly to count) is its last revolution."""
@@ -220,6 +232,9 @@ class OtherStrokeDetector:
         Sample rate, Hz.
     dead_band_mps:
         Dead band of the cross swings; the revolution counter runs above this speed, m/s.
+    has_gyro:
+        Whether the velocity came from a gyro-tracked attitude (no tilt leak): decides how
+        oblong a revolution may be (``CIRCLE_MAX_ROUNDNESS``).
 
     Both look only at the velocity's own band: friction swings above ``CROSS_HIGHPASS_HZ`` and
     kneading circles above ``CIRCLE_HIGHPASS_HZ``; the slow drift of integrated velocity is below
@@ -227,7 +242,10 @@ class OtherStrokeDetector:
     the principal direction across the axis of that band, not the limb frame's cross column.
     """
 
-    def __init__(self, rate_hz: float = 100.0, dead_band_mps: float = 0.02) -> None:
+    def __init__(
+        self, rate_hz: float = 100.0, dead_band_mps: float = 0.02, has_gyro: bool = True
+    ) -> None:
+        self._max_roundness = CIRCLE_MAX_ROUNDNESS if has_gyro else 1.0 / CIRCLE_MIN_ROUNDNESS
         self._sos_cross = butter(2, CROSS_HIGHPASS_HZ, "highpass", fs=rate_hz, output="sos")
         self._sos_circle = butter(2, CIRCLE_HIGHPASS_HZ, "highpass", fs=rate_hz, output="sos")
         self._zi_cross = np.zeros((self._sos_cross.shape[0], 2, 3))
@@ -245,6 +263,8 @@ class OtherStrokeDetector:
         # swings that may be the ramp of a run to come, and those kept for the run starting now
         self._lead: list[HalfStroke] = []
         self._lead_in: list[HalfStroke] = []
+        # the latest swings of any kind, to find the one a run's first swing hid in
+        self._recent: list[HalfStroke] = []
         # running totals (sequential sums carried across batches) and the revolution's start
         self._g_total = 0.0
         self._s_total = np.zeros(5)
@@ -283,6 +303,7 @@ class OtherStrokeDetector:
         self._run_confirmed = False
         self._lead = []
         self._lead_in = []
+        self._recent = []
         self._rev = None
         self._sense = 0.0
         self._last_phase = None
@@ -378,6 +399,7 @@ class OtherStrokeDetector:
         return out
 
     def _on_swing(self, swing: HalfStroke) -> list[OtherStroke]:
+        self._recent = [*self._recent[1 - CROSS_RECENT_SWINGS :], swing]
         short = swing.duration_s <= CROSS_MAX_SWING_S
         axial = swing.path_perp_m / max(swing.path_axial_m, 1e-12)
         is_cross = short and axial <= CROSS_MAX_AXIAL_RATIO
@@ -412,6 +434,9 @@ class OtherStrokeDetector:
                 if not 0.6 * typical <= w.duration_s <= CROSS_LEAD_MAX_STRETCH * typical:
                     break
                 lead.insert(0, w)
+            hidden = self._hidden_first_swing((lead + self._run)[0], typical)
+            if hidden is not None:
+                lead.insert(0, hidden)
             self._run = lead + self._run
             self._lead_in = []
         while 2 * (self._run_emitted + 1) <= len(self._run):
@@ -428,15 +453,35 @@ class OtherStrokeDetector:
             self._run_emitted = 0
         return out
 
-    @staticmethod
+    def _hidden_first_swing(self, first: HalfStroke, typical_s: float) -> HalfStroke | None:
+        """The run's first swing where it hid in the end of a longer one, else ``None``.
+
+        Friction often starts right after a repositioning carry or a glide. Their velocity
+        takes a few tenths of a second to settle in the friction band (the high-pass's own
+        response), longer than the first swing of friction, which starts small: the two read
+        as one long swing. That swing ends at a turn-around in the run's rhythm (the next swing
+        turns back right after it), so its last ``typical_s`` were the run's first swing.
+        """
+        before = [w for w in self._recent if w.end_s <= first.onset_s]
+        if not before:
+            return None
+        w = before[-1]
+        if (
+            first.onset_s - w.end_s > CROSS_MAX_PAUSE_S
+            or w.duration_s <= CROSS_LEAD_MAX_STRETCH * typical_s
+            or np.sign(w.disp_m) == np.sign(first.disp_m)
+        ):
+            return None
+        return dataclasses.replace(w, onset_s=w.end_s - typical_s)
+
     def _revolution(
-        t0: float, end_t: float, d: FloatArray, count: int, force_n: FloatArray | None
+        self, t0: float, end_t: float, d: FloatArray, count: int, force_n: FloatArray | None
     ) -> OtherStroke | None:
         """The revolution from ``t0`` to ``end_t`` (s) if it was kneading; ``d`` holds its sums
         (force, path along and across the axis, turn, turn made slowly) over ``count`` samples."""
         # a kneading circle is round: as much motion across the axis as along it (a stroke with
         # a lifted return loops too, but long and flat) ...
-        round_enough = CIRCLE_MIN_ROUNDNESS <= d[2] / max(d[1], 1e-9) <= 1.0 / CIRCLE_MIN_ROUNDNESS
+        round_enough = CIRCLE_MIN_ROUNDNESS <= d[2] / max(d[1], 1e-9) <= self._max_roundness
         # ... and it turns while it moves: a reciprocating stroke turns at its stops
         steady = d[4] <= CIRCLE_MAX_SLOW_TURN * d[3]
         if end_t - t0 > CIRCLE_MAX_REV_S or not round_enough or not steady:
