@@ -1,4 +1,4 @@
-"""Round 6: friction that starts right after a repositioning carry, and kneading circles that the
+"""Friction that starts right after a repositioning carry, and kneading circles that the
 lever arm of the sensor stretches into an ellipse.
 
 The velocity is synthetic, in the limb frame (columns: along the axis, across it, the rest), so
