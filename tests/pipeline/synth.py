@@ -15,6 +15,13 @@ from analysis.samples import STANDARD_GRAVITY_MPS2, FloatArray, SampleBatch
 from analysis.stages.segmentation import HalfStroke
 
 
+def smooth_ramp(t: FloatArray, ramp_s: float) -> FloatArray:
+    """A smooth envelope rising from 0 to 1 over ``ramp_s`` (hands start moving gradually)."""
+    x = np.clip(t / ramp_s, 0.0, 1.0)
+    out: FloatArray = x * x * (3.0 - 2.0 * x)
+    return out
+
+
 def min_jerk_acc(tau: FloatArray, distance_m: float, duration_s: float) -> FloatArray:
     """Acceleration (m/s²) of a minimum-jerk glide over ``distance_m`` at phase ``tau`` ∈ [0, 1]."""
     return distance_m / duration_s**2 * 60.0 * tau * (1.0 - tau) * (1.0 - 2.0 * tau)

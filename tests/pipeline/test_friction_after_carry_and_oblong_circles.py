@@ -11,18 +11,12 @@ import pytest
 
 from analysis.samples import FloatArray
 from analysis.stages.direction import OtherStroke, OtherStrokeDetector
+from tests.pipeline.synth import smooth_ramp
 
 RATE = 100.0
 DEAD_BAND = 0.03
 CARRY_START_S = 1.0
 FRICTION_CYCLES = 8
-
-
-def _ramp(t: FloatArray, ramp_s: float) -> FloatArray:
-    """A smooth envelope rising from 0 to 1 over ``ramp_s`` (hands start moving gradually)."""
-    x = np.clip(t / ramp_s, 0.0, 1.0)
-    out: FloatArray = x * x * (3.0 - 2.0 * x)
-    return out
 
 
 def _carry_then_friction(
@@ -38,7 +32,7 @@ def _carry_then_friction(
     tf = t - start
     w = 2.0 * np.pi * freq_hz
     rubbing = (tf >= 0.0) & (tf < FRICTION_CYCLES / freq_hz)
-    friction = np.where(rubbing, 0.007 * w * np.cos(w * tf) * _ramp(tf, 0.5 / freq_hz), 0.0)
+    friction = np.where(rubbing, 0.007 * w * np.cos(w * tf) * smooth_ramp(tf, 0.5 / freq_hz), 0.0)
     v: FloatArray = np.column_stack((0.12 * bell, across_m * bell + friction, np.zeros_like(t)))
     return t, v, start
 
@@ -88,7 +82,7 @@ def _ellipse(t: FloatArray, freq_hz: float, along_m: float, across_m: float) -> 
     """Kneading read on the sensor: a circle on the skin stretched across the axis by the hand's
     turn on its lever arm, ``along_m`` by ``across_m`` semi-axes."""
     w = 2.0 * np.pi * freq_hz
-    e = _ramp(t, 0.5 / freq_hz)
+    e = smooth_ramp(t, 0.5 / freq_hz)
     v_ax = -along_m * w * np.sin(w * t) * e
     v_cross = across_m * w * np.cos(w * t) * e
     return np.column_stack((v_ax, v_cross, np.zeros_like(t)))

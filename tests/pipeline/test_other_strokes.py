@@ -9,16 +9,10 @@ import pytest
 
 from analysis.samples import FloatArray
 from analysis.stages.direction import OtherStroke, OtherStrokeDetector
+from tests.pipeline.synth import smooth_ramp
 
 RATE = 100.0
 DEAD_BAND = 0.03
-
-
-def _ramp(t: FloatArray, ramp_s: float) -> FloatArray:
-    """A smooth envelope rising from 0 to 1 over ``ramp_s`` (hands start moving gradually)."""
-    x = np.clip(t / ramp_s, 0.0, 1.0)
-    out: FloatArray = x * x * (3.0 - 2.0 * x)
-    return out
 
 
 def _circles(
@@ -27,7 +21,7 @@ def _circles(
     """Kneading: the velocity of a circle in the skin plane, stretched by ``across`` and
     ``along`` (an ellipse, as circles on a round limb often are)."""
     w = 2.0 * np.pi * freq_hz
-    e = _ramp(t, 0.5 / freq_hz)
+    e = smooth_ramp(t, 0.5 / freq_hz)
     v_ax = -along * radius_m * w * np.sin(w * t) * e
     v_cross = across * radius_m * w * np.cos(w * t) * e
     return np.column_stack((v_ax, v_cross, np.zeros_like(t)))
@@ -36,7 +30,7 @@ def _circles(
 def _friction(t: FloatArray, freq_hz: float, amp_m: float) -> FloatArray:
     """Cross-friction: a straight back-and-forth across the axis."""
     w = 2.0 * np.pi * freq_hz
-    v_cross = amp_m * w * np.cos(w * t) * _ramp(t, 0.5 / freq_hz)
+    v_cross = amp_m * w * np.cos(w * t) * smooth_ramp(t, 0.5 / freq_hz)
     return np.column_stack((np.zeros_like(t), v_cross, np.zeros_like(t)))
 
 
