@@ -27,9 +27,10 @@ own running means of loaded halves and returns (started from the calibration's: 
 strokes are slow and light, the session's are not).
 
 Two cues also veto on their own, whatever the comparison says: a force channel showing the hand
-hardly pressed or, without one, friction per squared sliding speed far below the calibration
-glides' (no stick-slip at all: the hand was carried, not rubbed — a repositioning move or a lifted return that
-merely looked slower than its neighbour). Of a pair the comparison picks the likelier; the vetoes
+hardly pressed or, without one, no skin friction — no more vibration than the calibration's
+returns carried, or friction per squared sliding speed far below the calibration glides' (the
+hand was carried, not rubbed: a repositioning move, a lifted return that merely looked slower than
+its neighbour, a drift while resting). Of a pair the comparison picks the likelier; the vetoes
 catch pairs in which neither half was loaded.
 """
 
@@ -448,8 +449,8 @@ class LoadedPhaseDecider:
         only stands in for it. Friction per sliding speed is the sensor's noise per squared
         speed when the skin is oiled or the glide hardly rubs, and a brisk pressed glide then
         looked "unrubbed" next to the slow calibration glides (measured: 19 of 75 strokes of one
-        such session lost, each pressing 8–15 N). The force test is passed without a force
-        channel or a calibration level."""
+        such session lost, each pressing 8–15 N). Without a force channel or a calibration
+        level, friction decides."""
         # the calibration's glides, and the session's own (which press as hard or harder)
         levels = (float(self.signature.loaded_mean[0]), float(self._means[0, 0]))
         level = max((x for x in levels if np.isfinite(x)), default=float("nan"))
