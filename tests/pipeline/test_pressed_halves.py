@@ -100,7 +100,7 @@ def test_with_a_force_channel_a_pressed_glide_on_oiled_skin_is_loaded() -> None:
     returns = [_half(3.0 * k + 1.8, -1, 0.9, force=0.0, lift=0.6, rubbing=False) for k in range(3)]
     signature = Signature.learn(loaded, returns)
     brisk = _half(10.0, 1, 0.3, force=SESSION_N, rubbing=False)
-    assert friction_per_speed(brisk) < signature.loaded_friction - 2.5  # the old veto's case
+    assert friction_per_speed(brisk) < signature.loaded_friction - FRICTION_DROP  # vetoed before
     decider = LoadedPhaseDecider(signature)
     decider.decide(_half(9.3, -1, 0.5, force=0.2, lift=0.6, rubbing=False))
     assert decider.decide(brisk).loaded
