@@ -143,6 +143,33 @@ def test_a_frictionless_quick_stroke_leaks_almost_nothing_into_the_vibration_ban
     assert vibration[stroke].mean() < 1e-3 * np.mean(a[stroke] ** 2)
 
 
+@pytest.mark.parametrize("rate", [100.0, 200.0, 416.0])
+def test_where_the_rate_allows_the_vibration_band_leaves_a_brisk_turn_around_out(
+    rate: float,
+) -> None:
+    """A brisk turn-around's own acceleration reaches 15–30 Hz; skin stick-slip is broadband. From
+    100 Hz on the band starts above 30 Hz: a 20 Hz wobble counts under 5 %, a 40 Hz one fully."""
+    t = np.arange(0.0, 2.0, 1.0 / rate)
+    steady = t > 0.5  # past the high-pass's start
+    for f_hz, lo, hi in ((20.0, 0.0, 0.05), (40.0, 0.8, 1.2)):
+        a = np.sin(2 * np.pi * f_hz * t)  # power 0.5
+        acc = np.column_stack((a, np.zeros_like(a), np.full_like(a, STANDARD_GRAVITY_MPS2)))
+        vibration = MotionFilter(rate).vibration(acc)
+        assert vibration is not None
+        assert lo * 0.5 <= vibration[steady].mean() <= hi * 0.5
+
+
+def test_at_50_hz_the_vibration_band_starts_at_15_hz() -> None:
+    """At 50 Hz there is no room above 30 Hz: the band is 15–25 Hz, and a 20 Hz wobble counts."""
+    rate = 50.0
+    t = np.arange(0.0, 2.0, 1.0 / rate)
+    a = np.sin(2 * np.pi * 20.0 * t)
+    acc = np.column_stack((a, np.zeros_like(a), np.full_like(a, STANDARD_GRAVITY_MPS2)))
+    vibration = MotionFilter(rate).vibration(acc)
+    assert vibration is not None
+    assert vibration[t > 0.5].mean() > 0.4 * 0.5
+
+
 # --------------------------------------------------------------------------- segmentation
 def test_segmenter_finds_back_and_forth_glides_with_their_direction() -> None:
     """Reciprocating glides of 15 cm, 1 s each with 0.1 s turn-arounds."""
