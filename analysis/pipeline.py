@@ -421,7 +421,7 @@ class StrokePipeline:
             self._cal_state = "failed"
             # keep counting with the best guess until the user calibrates again (an earlier
             # axis, if any, is kept: it passed the test)
-            guess = provisional_axis(v, acc, force is not None, self._rate_hz)
+            guess = result.provisional or provisional_axis(v, acc, force is not None, self._rate_hz)
             if self._axis is None and guess is not None:
                 self._install_axis(guess)
             return

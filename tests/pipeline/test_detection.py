@@ -13,7 +13,7 @@ from analysis.stages.direction import (
     OtherStrokeDetector,
     classify_half,
 )
-from analysis.stages.limb_axis import provisional_axis
+from analysis.stages.limb_axis import learn_axis, provisional_axis
 from analysis.stages.orientation import GravityRemover, rotate
 from analysis.stages.segmentation import HalfStroke, HalfStrokeSegmenter
 from analysis.stages.timebase import MAX_CLIP_S, TimeBase
@@ -209,6 +209,35 @@ def test_provisional_axis_follows_the_motion_and_the_first_stroke() -> None:
     assert float(axis.axis @ u) < -0.95  # the first movement's direction is "up"
     assert axis.stroke_speed_mps > 0.1
     assert provisional_axis(np.zeros((500, 3)), np.zeros((500, 3)), False, RATE) is None
+
+
+def test_an_unclear_calibration_takes_its_sign_from_the_pressed_glides() -> None:
+    """Strokes up a leg with a sizeable motion across (the clarity test fails), the hand first
+    brought down to the start: the first movement goes the wrong way, the force channel shows
+    which way the pressed glides went, and the best guess follows the glides."""
+    t = np.arange(0.0, 12.0, 1.0 / RATE)
+    u = np.array([0.0, -0.6, 0.8])
+    across = np.array([1.0, 0.0, 0.0])
+    along = np.zeros_like(t)
+    force = np.zeros_like(t)
+    moves = [(0.5, 0.5, -0.15, 0.0)]  # (start s, duration s, distance m, force N)
+    for k in range(4):
+        start = 1.4 + 2.6 * k
+        moves += [(start, 1.2, 0.15, 8.0), (start + 1.5, 0.6, -0.15, 0.0)]
+    for start, dur, dist, press in moves:
+        tau = np.clip((t - start) / dur, 0.0, 1.0)
+        along += 30.0 * dist * tau**2 * (1.0 - tau) ** 2 / dur
+        force[(t >= start) & (t < start + dur)] = press
+    v = np.outer(along, u) + np.outer(0.22 * np.sin(2 * np.pi * t / 1.7), across)
+    acc = np.gradient(v, t, axis=0)
+    result = learn_axis(t, v, acc, None, force)
+    assert result.axis is None  # not clear enough to learn from
+    assert result.provisional is not None
+    assert float(result.provisional.axis @ u) > 0.95
+    # the first movement alone would have pointed the axis the wrong way
+    first_movement = provisional_axis(v, acc, has_force=True, rate_hz=RATE)
+    assert first_movement is not None
+    assert float(first_movement.axis @ u) < 0.0
 
 
 # --------------------------------------------------------------------------- attitude restart
