@@ -154,6 +154,17 @@ def _too_few_strokes(plus: list[HalfStroke], minus: list[HalfStroke]) -> AxisRes
     return AxisResult(None, n, f"saw {n} strokes; make three slow strokes up the leg")
 
 
+def _typical_peaks(
+    v_mps: FloatArray, acc_mps2: FloatArray, axis: FloatArray
+) -> tuple[float, float]:
+    """Typical peak speed (m/s) and acceleration (m/s²) along ``axis`` (either sign) of moving
+    calibration samples (n, 3): their 95th percentiles."""
+    return (
+        float(np.percentile(np.abs(v_mps @ axis), 95)),
+        float(np.percentile(np.abs(acc_mps2 @ axis), 95)),
+    )
+
+
 def _loaded_direction_vote(
     halves: list[HalfStroke],
     plus: list[HalfStroke],
@@ -223,13 +234,6 @@ def learn_axis(
         halves = segmenter.process(t_s, v_mps, along, cut_cross, vibration, force_n, acc_mps2)
         return halves, [h for h in halves if h.sign > 0], [h for h in halves if h.sign < 0]
 
-    def peaks(along: FloatArray) -> tuple[float, float]:
-        """Typical peak speed (m/s) and acceleration (m/s²) of the strokes along ``along``."""
-        return (
-            float(np.percentile(np.abs(v_mps[moving] @ along), 95)),
-            float(np.percentile(np.abs(acc_mps2[moving] @ along), 95)),
-        )
-
     halves, plus, minus = cut(axis)
     too_few = _too_few_strokes(plus, minus)
     if values[0] < 1.5 * values[1]:
@@ -242,7 +246,7 @@ def learn_axis(
         # distorts the first glide most), and the loaded phase judged with the physical priors.
         if _loaded_direction_vote(halves, plus, minus, prior, has_gyro) < 0:
             axis = -axis
-        speed, acc = peaks(axis)
+        speed, acc = _typical_peaks(v_mps[moving], acc_mps2[moving], axis)
         guess = LimbAxis(axis, cross, prior, speed, 0, acc, horizontal_weight)
         return AxisResult(None, 0, message, provisional=guess)
     if too_few is not None:
@@ -263,7 +267,7 @@ def learn_axis(
             too_few = _too_few_strokes(plus, minus)
             if too_few is not None:
                 return too_few
-    peak, peak_acc = peaks(axis)
+    peak, peak_acc = _typical_peaks(v_mps[moving], acc_mps2[moving], axis)
     loaded, returns = plus, minus
     signature = Signature.learn(loaded, returns).shrunk_toward(prior, len(loaded))
     return AxisResult(
@@ -309,12 +313,11 @@ def provisional_axis(
     if moving.sum() < 10:
         return None
     axis, cross, _ = principal_directions(v[moving])
+    peak, peak_acc = _typical_peaks(v[moving], acc_mps2[moving], axis)
     along = v[moving] @ axis
-    peak = float(np.percentile(np.abs(along), 95))
     first = int(np.flatnonzero(np.abs(along) >= 0.5 * peak)[0])
     if along[first] < 0:
         axis = -axis
-    peak_acc = float(np.percentile(np.abs(acc_mps2[moving] @ axis), 95))
     return LimbAxis(axis, cross, Signature.prior(has_force), peak, 0, peak_acc)
 
 

@@ -37,7 +37,7 @@ catch pairs in which neither half was loaded.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -205,16 +205,7 @@ class Signature:
         ``prior_strokes`` strokes: three calibration strokes are too few to overturn physics on
         their own, but a user whose glide is, say, consistently quicker still turns a cue round."""
         total = strokes + prior_strokes
-        weight = (strokes * self.weight + prior_strokes * prior.weight) / total
-        return Signature(
-            weight,
-            self.spread,
-            self.loaded_mean,
-            self.return_mean,
-            self.loaded_friction,
-            self.return_vibration,
-            self.loaded_vibration,
-        )
+        return replace(self, weight=(strokes * self.weight + prior_strokes * prior.weight) / total)
 
     def pair_score(self, half_cues: FloatArray, other_cues: FloatArray) -> tuple[float, FloatArray]:
         """How much more loaded a half with :func:`cue_values` ``half_cues`` looks than one with
@@ -419,9 +410,8 @@ class LoadedPhaseDecider:
         slowly it drifts (friction per squared speed grows without bound as the speed falls, so
         it cannot tell these apart)."""
         sig = self.signature
-        if half.vibration is None or not sig.loaded_vibration - sig.return_vibration >= (
-            FRICTION_EVIDENT
-        ):
+        contrast = sig.loaded_vibration - sig.return_vibration  # NaN without a calibration's
+        if half.vibration is None or not contrast >= FRICTION_EVIDENT:
             return True
         return bool(np.log(half.vibration + _VIB_FLOOR) >= sig.return_vibration + RUB_MARGIN)
 
