@@ -118,6 +118,11 @@ class TimeBase:
     def measured_rate_hz(self) -> float:
         return float(1.0 / self._dt_state[0])
 
+    @property
+    def gap_s(self) -> float:
+        """The shortest time step that is a gap (the stages restart after it), s."""
+        return self._gap_s
+
     def request_restart(self) -> None:
         """Make the next run restart the stages (e.g. after the caller changed something)."""
         self._pending_restart = True
