@@ -9,8 +9,9 @@ and the pipeline's own stream:
   a repositioning move or a rest; one overlapping a labelled stroke but mistimed (IoU < 0.3); one
   in the first seconds after a packet-loss gap; the rest;
 - missed strokes: in or just after a gap (every stage restarts there); right after a
-  repositioning move (the velocity filter's rebound from the carry); found but mistimed; not
-  found at all; each for linear and for cross/circular strokes.
+  repositioning move (the velocity filter's rebound from the carry); overlapped by a detection
+  that is mistimed or split; overlapped by none (not segmented, or its return reported in its
+  place); each for linear and for cross/circular strokes.
 
 Usage::
 
