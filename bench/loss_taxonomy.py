@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from analysis.evaluation.matching import match_strokes, temporal_iou
+from analysis.evaluation.matching import match_strokes
 from analysis.events import OtherEvent, Stroke
 from analysis.pipeline import classify_samples
 from analysis.simulation import simulate_session
@@ -112,7 +112,7 @@ def _false_cause(
         return FALSE_CAUSES[2]
     if _within(others, d, "rest"):
         return FALSE_CAUSES[3]
-    if any(temporal_iou(g.onset_s, g.end_s, d.onset_s, d.end_s) > 0.0 for g in labels):
+    if any(_overlaps(g, d.onset_s, d.end_s) for g in labels):
         return FALSE_CAUSES[4]
     if _after_gap(gap_ends_s, d):
         return FALSE_CAUSES[5]

@@ -2,7 +2,8 @@
 
 Everything is computed in closed form (position, velocity, acceleration of a minimum-jerk glide,
 a smooth lift bump on the return), so tests know the truth exactly and do not depend on the
-simulator. The sensor does not rotate: gravity stays on one sensor axis.
+simulator. The sensor does not rotate: gravity stays on one sensor axis. Also here: running the
+cross/circular detector over a synthetic velocity in batches (:func:`detect_other_strokes`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.samples import STANDARD_GRAVITY_MPS2, FloatArray, SampleBatch
+from analysis.stages.direction import OtherStroke, OtherStrokeDetector
 from analysis.stages.segmentation import HalfStroke
 
 
@@ -120,3 +122,22 @@ def half_stroke(
         acc_axial=0.3, acc_perp=0.3 * lift, vibration=vibration, force_n=force_n,
         peak_speed_mps=0.15 / duration_s * 1.9, rotation_rad=0.0, decided_s=onset_s + duration_s,
     )  # fmt: skip
+
+
+def detect_other_strokes(
+    t_s: FloatArray,
+    v_mps: FloatArray,
+    rate_hz: float,
+    dead_band_mps: float,
+    size: int | None = None,
+    has_gyro: bool = True,
+) -> list[OtherStroke]:
+    """Cross/circular strokes of limb-frame velocity ``v_mps`` fed to a fresh
+    :class:`OtherStrokeDetector` in batches of ``size`` samples (all at once by default), flushed
+    at the end."""
+    det = OtherStrokeDetector(rate_hz, dead_band_mps, has_gyro)
+    size = size or t_s.shape[0]
+    out: list[OtherStroke] = []
+    for i in range(0, t_s.shape[0], size):
+        out += det.process(t_s[i : i + size], v_mps[i : i + size], None)
+    return out + det.flush()

@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from analysis.evaluation.matching import temporal_iou
 from analysis.samples import FloatArray
-from analysis.stages.direction import OtherStroke, OtherStrokeDetector
-from tests.pipeline.synth import smooth_ramp
+from analysis.stages.direction import OtherStroke
+from tests.pipeline.synth import detect_other_strokes, smooth_ramp
 
 RATE = 100.0
 DEAD_BAND = 0.03
@@ -40,16 +41,7 @@ def _carry_then_friction(
 def _run(
     t: FloatArray, v: FloatArray, size: int | None = None, has_gyro: bool = True
 ) -> list[OtherStroke]:
-    det = OtherStrokeDetector(RATE, DEAD_BAND, has_gyro)
-    size = size or t.shape[0]
-    out: list[OtherStroke] = []
-    for i in range(0, t.shape[0], size):
-        out += det.process(t[i : i + size], v[i : i + size], None)
-    return out + det.flush()
-
-
-def _iou(a0: float, a1: float, b0: float, b1: float) -> float:
-    return max(0.0, min(a1, b1) - max(a0, b0)) / (max(a1, b1) - min(a0, b0))
+    return detect_other_strokes(t, v, RATE, DEAD_BAND, size, has_gyro)
 
 
 @pytest.mark.parametrize(
@@ -66,7 +58,10 @@ def test_the_first_friction_cycle_after_a_carry_is_found(
     cycles = [s for s in _run(t, v) if s.direction == "cross"]
     period = 1.0 / freq_hz
     assert (
-        max(_iou(c.onset_s, c.onset_s + c.duration_s, start, start + period) for c in cycles) >= 0.3
+        max(
+            temporal_iou(c.onset_s, c.onset_s + c.duration_s, start, start + period) for c in cycles
+        )
+        >= 0.3
     )
     assert all(c.onset_s >= start - 0.15 for c in cycles)
     assert len(cycles) <= FRICTION_CYCLES

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from analysis.samples import FloatArray
-from analysis.stages.direction import OtherStroke, OtherStrokeDetector
+from analysis.stages.direction import OtherStroke
+from tests.pipeline.synth import detect_other_strokes
 
 RATE = 50.0
 DEAD_BAND = 0.03
@@ -33,11 +34,7 @@ def _tail_then_friction() -> tuple[FloatArray, FloatArray]:
 
 
 def _run(t: FloatArray, v: FloatArray, size: int) -> list[OtherStroke]:
-    det = OtherStrokeDetector(RATE, DEAD_BAND)
-    out: list[OtherStroke] = []
-    for i in range(0, t.shape[0], size):
-        out += det.process(t[i : i + size], v[i : i + size], None)
-    return out + det.flush()
+    return detect_other_strokes(t, v, RATE, DEAD_BAND, size)
 
 
 def test_friction_under_a_glide_tail_is_found_from_its_start() -> None:

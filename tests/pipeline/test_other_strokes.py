@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from analysis.samples import FloatArray
-from analysis.stages.direction import OtherStroke, OtherStrokeDetector
-from tests.pipeline.synth import smooth_ramp
+from analysis.stages.direction import OtherStroke
+from tests.pipeline.synth import detect_other_strokes, smooth_ramp
 
 RATE = 100.0
 DEAD_BAND = 0.03
@@ -54,12 +54,7 @@ def _reciprocating(
 
 
 def _run(t: FloatArray, v: FloatArray, size: int | None = None) -> list[OtherStroke]:
-    det = OtherStrokeDetector(RATE, DEAD_BAND)
-    size = size or t.shape[0]
-    out: list[OtherStroke] = []
-    for i in range(0, t.shape[0], size):
-        out += det.process(t[i : i + size], v[i : i + size], None)
-    return out + det.flush()
+    return detect_other_strokes(t, v, RATE, DEAD_BAND, size)
 
 
 def test_kneading_circles_are_revolutions_and_not_friction() -> None:
