@@ -16,7 +16,8 @@ so that *larger means more likely loaded*:
   vibration high-pass also lets through a little of the stroke's own acceleration (its skirt),
   which made the harder-accelerating quick return look "rougher": per stroke-band power, and
   through a steep (fourth-order) high-pass (:mod:`analysis.stages.motion`), what remains is the
-  friction excess.
+  friction excess. Where the calibration's glides carried no more vibration than its returns
+  (:data:`VIBRATION_MIN_CONTRAST`) there is no friction to see and the cue does not count.
 
 None is guaranteed for every person, so a :class:`Signature` learned from the user's calibration
 strokes (known to be loaded in one direction) weights each cue by how well it separated the
@@ -88,6 +89,16 @@ stick-slip, glides and returns carry the same vibration (measured: within ±0.2 
 no friction vibration, 0.4–3.0 when it did). Light strokes with gliding returns sit in between
 (0.6 measured): their returns rub too, single glides scatter ±1 around the mean, and at ×1.65 a
 quarter of one such session's light glides fell below the returns' level and were lost."""
+VIBRATION_MIN_CONTRAST = 0.15
+"""Below this difference in mean log vibration power between the calibration's glides and its
+returns (natural log: ×1.16), the vibration carried no friction at all: the skin gave no
+stick-slip (oiled skin, a light touch) or the sensor's noise buries it, and both halves read the
+noise floor. The vibration *cue* is then worthless, and worse: divided by the stroke-band power
+it becomes −log of that power, an echo of slowness counted a second time (measured on simulated
+calibrations: sessions whose skin gave no friction vibration differed by −0.08…+0.07 in raw log
+power, 10th–90th percentile, while their cue separated glides from returns by a spurious 2.0
+spreads at the median; every session with friction differed by 0.34 or more at its 10th
+percentile). Its weight is then 0, whatever the physical prior says."""
 RUB_MARGIN = 0.25
 """A rubbing half carries at least this much more log vibration power than the calibration
 returns (×1.28): stick-slip adds to what a hand that does not rub carries."""
@@ -158,6 +169,12 @@ class Signature:
     loaded_vibration: float = float("nan")
     """Mean log vibration power of the loaded halves, log (m/s²)² (NaN when unknown)."""
 
+    @property
+    def vibration_silent(self) -> bool:
+        """Whether the calibration's glides and returns carried the same vibration power (within
+        :data:`VIBRATION_MIN_CONTRAST`): no friction to see (False when unknown)."""
+        return bool(abs(self.loaded_vibration - self.return_vibration) < VIBRATION_MIN_CONTRAST)
+
     @staticmethod
     def prior(has_force: bool) -> Signature:
         """The signature assumed before any calibration: every cue counts as the physics says."""
@@ -188,7 +205,7 @@ class Signature:
         friction = [friction_per_speed(h) for h in loaded]
         friction = [f for f in friction if np.isfinite(f)]
         loaded_friction = float(np.mean(friction)) if friction else float("nan")
-        return Signature(
+        learned = Signature(
             weight,
             spread,
             mean_a,
@@ -197,15 +214,27 @@ class Signature:
             _mean_log_vibration(returns),
             _mean_log_vibration(loaded),
         )
+        return learned.without_silent_vibration()
+
+    def without_silent_vibration(self) -> Signature:
+        """This signature with the vibration cue's weight at 0 when :attr:`vibration_silent`."""
+        if not self.vibration_silent:
+            return self
+        weight = self.weight.copy()
+        weight[3] = 0.0
+        return replace(self, weight=weight)
 
     def shrunk_toward(
         self, prior: Signature, strokes: int, prior_strokes: float = 3.0
     ) -> Signature:
         """The weights pulled toward ``prior``'s as if the prior had been seen on
         ``prior_strokes`` strokes: three calibration strokes are too few to overturn physics on
-        their own, but a user whose glide is, say, consistently quicker still turns a cue round."""
+        their own, but a user whose glide is, say, consistently quicker still turns a cue round.
+        A vibration that was silent in the calibration stays at 0: the prior cannot put friction
+        where there was none."""
         total = strokes + prior_strokes
-        return replace(self, weight=(strokes * self.weight + prior_strokes * prior.weight) / total)
+        weight = (strokes * self.weight + prior_strokes * prior.weight) / total
+        return replace(self, weight=weight).without_silent_vibration()
 
     def pair_score(self, half_cues: FloatArray, other_cues: FloatArray) -> tuple[float, FloatArray]:
         """How much more loaded a half with :func:`cue_values` ``half_cues`` looks than one with

@@ -57,3 +57,24 @@ def test_no_friction_veto_when_friction_did_not_separate_the_calibration() -> No
     signature = _signature(return_vib=GLIDE_VIB * 2.5)
     assert signature.weight[3] <= 0
     assert _slow_half_after_a_return(signature, AIR_VIB)
+
+
+def test_vibration_at_the_noise_floor_is_no_cue() -> None:
+    # oiled skin: glides and returns both carry only the sensor's noise. Per stroke-band power
+    # the quicker returns would look "smoother" and the slow glides "rougher" (slowness counted
+    # twice); the signature gives the cue no weight, and the physical prior does not put it back
+    loaded = [_half(2.0 * k, 1, 1.2, 0.05, AIR_VIB * (1.0 + 0.05 * k)) for k in range(3)]
+    returns = [_half(2.0 * k + 1.2, -1, 0.6, 1.0, AIR_VIB * (1.05 - 0.05 * k)) for k in range(3)]
+    learned = Signature.learn(loaded, returns)
+    echo = (learned.loaded_mean[3] - learned.return_mean[3]) / learned.spread[3]
+    assert echo > 0.5  # the cue itself separates, by the stroke power alone
+    assert learned.vibration_silent
+    assert learned.weight[3] == 0.0
+    assert learned.shrunk_toward(Signature.prior(has_force=False), 3).weight[3] == 0.0
+    assert learned.weight[1] > 0.0  # slowness still speaks, once
+
+
+def test_vibration_that_rubbed_in_the_glides_keeps_its_weight() -> None:
+    signature = _signature(return_vib=AIR_VIB)
+    assert not signature.vibration_silent
+    assert signature.shrunk_toward(Signature.prior(has_force=False), 3).weight[3] > 0.0
