@@ -103,6 +103,23 @@ def test_a_reciprocating_stroke_with_a_lifted_return_makes_no_revolution() -> No
     assert not [s for s in _run(t, v) if s.direction == "circular"]
 
 
+@pytest.mark.parametrize("has_gyro", [False, True])
+def test_a_reciprocating_stroke_looped_by_the_tilt_leak_is_no_revolution(has_gyro: bool) -> None:
+    """Without a gyroscope the wrist's tilt leaks a cross-axis swing a quarter cycle behind the
+    stroke's velocity: 25 cm strokes back and forth at 0.5 Hz then trace an ellipse as round as
+    a kneading circle's (0.6:1), but 0.5 m long along the axis per turn. Palm-sized circles of
+    the same shape still count."""
+    t = np.arange(0.0, 12.0, 1.0 / RATE)
+
+    def circular(v: FloatArray) -> list[OtherStroke]:
+        strokes = detect_other_strokes(t, v, RATE, DEAD_BAND, has_gyro=has_gyro)
+        return [s for s in strokes if s.direction == "circular"]
+
+    # from the second turn on: the first grows out of rest, still palm-sized
+    assert not [s for s in circular(_circles(t, 0.5, 0.125, across=0.6)) if s.onset_s > 2.0]
+    assert len(circular(_circles(t, 0.8, 0.03, across=0.6))) >= 7  # nine turns, less the ramp
+
+
 def test_a_slow_circle_whose_speed_dips_under_the_start_threshold_is_still_counted() -> None:
     """An elliptic kneading circle at 0.7 Hz whose speed swings between 1.3 and 2.2 dead bands:
     counting starts above 1.5 dead bands, and the slower part of each turn is no stop."""
