@@ -53,8 +53,10 @@ def _reciprocating(
     return t, v
 
 
-def _run(t: FloatArray, v: FloatArray, size: int | None = None) -> list[OtherStroke]:
-    return detect_other_strokes(t, v, RATE, DEAD_BAND, size)
+def _run(
+    t: FloatArray, v: FloatArray, size: int | None = None, has_gyro: bool = True
+) -> list[OtherStroke]:
+    return detect_other_strokes(t, v, RATE, DEAD_BAND, size, has_gyro)
 
 
 def test_kneading_circles_are_revolutions_and_not_friction() -> None:
@@ -112,8 +114,7 @@ def test_a_reciprocating_stroke_looped_by_the_tilt_leak_is_no_revolution(has_gyr
     t = np.arange(0.0, 12.0, 1.0 / RATE)
 
     def circular(v: FloatArray) -> list[OtherStroke]:
-        strokes = detect_other_strokes(t, v, RATE, DEAD_BAND, has_gyro=has_gyro)
-        return [s for s in strokes if s.direction == "circular"]
+        return [s for s in _run(t, v, has_gyro=has_gyro) if s.direction == "circular"]
 
     # from the second turn on: the first grows out of rest, still palm-sized
     assert not [s for s in circular(_circles(t, 0.5, 0.125, across=0.6)) if s.onset_s > 2.0]
