@@ -485,18 +485,20 @@ class StrokePipeline:
             self._emit_other(other)
 
     def _emit_other(self, other: OtherStroke) -> None:
-        self._out_strokes.append(
-            Stroke(
-                onset_s=other.onset_s,
-                duration_s=other.duration_s,
-                direction=other.direction,
-                force_n=other.force_n,
-                technique=self._profile.name,
-                emitted_s=other.decided_s,
-                confidence=None,
-                cadence_spm=None,
-            )
+        stroke = Stroke(
+            onset_s=other.onset_s,
+            duration_s=other.duration_s,
+            direction=other.direction,
+            force_n=other.force_n,
+            technique=self._profile.name,
+            emitted_s=other.decided_s,
+            confidence=None,
+            cadence_spm=None,
         )
+        self._out_strokes.append(stroke)
+        if self._cues is not None:
+            # no cue of its own, but a block of them ends a downward run
+            self._cues.on_stroke(stroke, other.decided_s)
 
 
 def recording_pipeline(

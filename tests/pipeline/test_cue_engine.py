@@ -110,6 +110,40 @@ def test_unknown_direction_neither_counts_nor_breaks_a_downward_run() -> None:
     assert fresh.on_stroke(_down(6.0), 7.0) == []  # the up stroke ended the run
 
 
+def _circle(onset: float, decided: float | None = None) -> Stroke:
+    return Stroke(onset, 1.0, "circular", emitted_s=onset + 1.0 if decided is None else decided)
+
+
+def test_a_block_of_kneading_ends_a_downward_run() -> None:
+    # a return misread as a downward stroke, four kneading circles, then the user's real downward
+    # strokes: the cue waits for two of them, it does not fire at the first
+    engine = CueEngine(get_profile("lymphatic"), has_force=False)
+    strokes = [_down(0.0), *(_circle(1.5 + k) for k in range(4)), _down(6.0), _down(9.0)]
+    cues = [
+        (s.emitted_s, [c.cue for c in engine.on_stroke(s, s.emitted_s or 0.0)]) for s in strokes
+    ]
+    assert [t for t, names in cues if "switch_up" in names] == [10.0]
+
+
+def test_a_single_other_stroke_does_not_break_a_downward_run() -> None:
+    engine = CueEngine(get_profile("lymphatic"), has_force=False)
+    strokes = [_down(0.0), _circle(1.5), _down(3.0)]
+    issued = [c.cue for s in strokes for c in engine.on_stroke(s, s.emitted_s or 0.0)]
+    assert issued == ["switch_up"]
+
+
+def test_cycles_decided_after_the_next_linear_stroke_do_not_break_its_run() -> None:
+    # friction cycles are held back up to a revolution: the last ones of a block may be decided
+    # after the first downward stroke that followed them; by their times they came before it
+    engine = CueEngine(get_profile("lymphatic"), has_force=False)
+    first = _down(6.0)
+    late = [_circle(4.0, decided=7.5), _circle(5.0, decided=7.5)]
+    issued = []
+    for s in (first, *late, _down(9.0)):
+        issued += [c.cue for c in engine.on_stroke(s, s.emitted_s or 0.0)]
+    assert issued == ["switch_up"]
+
+
 def test_a_run_that_goes_on_is_cued_again_once_5_s_have_passed() -> None:
     engine = CueEngine(get_profile("effleurage"), has_force=False)
     t = np.arange(0.0, 20.0, 0.01)
