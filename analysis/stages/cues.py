@@ -10,7 +10,8 @@ itself decided:
   they were doing because the pipeline could not tell). A run that begins with a phase slip — its
   first downward stroke starts right after a confident upward stroke, with no pause between —
   counts only from a downward stroke that is itself clearly loaded (see
-  :data:`SLIP_CONFIRM_CONFIDENCE`).
+  :data:`SLIP_CONFIRM_CONFIDENCE`). A block of kneading or friction cycles ends a run
+  (:data:`OTHER_BLOCK_STROKES`).
 - ``slow_down`` (profiles with a cadence limit C): when the cadence (see
   :mod:`analysis.stages.cadence`: both halves of one back-and-forth count once) exceeds 1.15 C
   at two strokes in a row, or the tempo of the back-and-forth itself

@@ -48,12 +48,13 @@ HOLE_PERIODS = 1.5
 
 MAX_FILL_JITTER = 0.08
 """Holes are filled only while the stamps come from a clock: mean ``|step/period - 1|`` below
-this. A device clock is regular (0 for µs stamps; whole-ms stamps at 104 Hz give 0.05). A host
-that stamps samples on arrival bunches them at BLE connection events: 0.11–0.95 on simulated
-links, and a step of two periods there is latency far more often than loss, because the link
-layer acknowledges and retransmits every notification. Filling such a step adds a sample that
-never existed, and with it one period of the gyro's rotation: on a lossless 50 Hz stream at 0.23
-it added 200 samples in 2 minutes, brisk strokes turning at 300 °/s gained 6° of tilt error each
+this. A device clock is regular (0 for µs stamps; whole-ms stamps give 0.05 at 104 Hz and 0.065
+at 208 Hz, while at 416 Hz they cannot resolve the period and read 0.2). A host that stamps
+samples on arrival bunches them at BLE connection events: 0.11–0.95 on simulated links, and a
+step of two periods there is latency far more often than loss, because the link layer
+acknowledges and retransmits every notification. Filling such a step adds a sample that never
+existed, and with it one period of the gyro's rotation: on a lossless 50 Hz stream at 0.23 it
+added 200 samples in 2 minutes, brisk strokes turning at 300 °/s gained 6° of tilt error each
 time, and the gravity leak ran the velocity to 0.9 m/s, hiding the very strokes that owed a
 ``slow_down`` (fresh simulated sets: ``slow_down`` recall 0.923 → 0.957 when host stamps are not
 filled)."""

@@ -101,9 +101,9 @@ def _wrist_turns(n: int, rate_hz: float) -> tuple[np.ndarray, np.ndarray, np.nda
 
 
 def test_arrival_stamps_of_a_lossless_link_add_no_samples_to_the_turning_hand() -> None:
-    """A host stamps each 50 Hz sample when its notification arrives, at the next 15 ms
-    connection event (7.5 ms apart), some a retry later: steps of 0 to two periods with nothing lost
-    (the link layer retransmits). A step of two periods is latency, so no sample is added: an
+    """A host stamps each 50 Hz sample when its notification arrives, at the next connection
+    event (7.5 ms apart), some a retry later: steps of 0 to two periods with nothing lost (the
+    link layer retransmits). A step of two periods is latency, so no sample is added: an
     added one would carry a period of the wrist's turn that never happened into the attitude."""
     rate = 50.0
     n = 1500
