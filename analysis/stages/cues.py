@@ -133,9 +133,7 @@ class CueEngine:
     def clear(self) -> None:
         """Forget conditions (after a long pause the user's last strokes no longer hold)."""
         self._active.clear()
-        self._down_run = 0
-        self._down_confidence.clear()
-        self._run_after_slip = False
+        self._end_down_run()
         self._last_linear = None
         self._others_since_linear = 0
         self._last_linear_end_s = None
@@ -169,9 +167,7 @@ class CueEngine:
                 self._others_since_linear += 1
             return []
         if self._others_since_linear >= OTHER_BLOCK_STROKES:
-            self._down_run = 0
-            self._down_confidence.clear()
-            self._run_after_slip = False
+            self._end_down_run()
         self._others_since_linear = 0
         self._last_linear_end_s = stroke.onset_s + stroke.duration_s
         self._last_linear_s = now_s
@@ -188,9 +184,7 @@ class CueEngine:
                     1.0 if stroke.confidence is None else stroke.confidence
                 )
             else:
-                self._down_run = 0
-                self._down_confidence.clear()
-                self._run_after_slip = False
+                self._end_down_run()
             self._last_linear = stroke
             if self._switch_up_holds():
                 self._active.add(CUE_SWITCH_UP)
@@ -237,6 +231,13 @@ class CueEngine:
             return True
         self._active.discard(CUE_SLOW_DOWN)
         return False
+
+    def _end_down_run(self) -> None:
+        """Forget the current run of downward strokes (an upward stroke, a block of other
+        strokes, or :meth:`clear` ended it)."""
+        self._down_run = 0
+        self._down_confidence.clear()
+        self._run_after_slip = False
 
     def _switch_up_holds(self) -> bool:
         """Two downward strokes in a row, and sure of them together: a return misread as a glide
