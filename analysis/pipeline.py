@@ -40,6 +40,7 @@ from analysis.stages.loaded_phase import LoadedPhaseDecider
 from analysis.stages.motion import VELOCITY_HIGHPASS_HZ, MotionFilter
 from analysis.stages.orientation import (
     GravityRemover,
+    SteadyHandFrame,
     earth_to_sensor,
     emphasize_vertical,
     gravity_direction,
@@ -100,7 +101,7 @@ class PipelineUpdate:
 @dataclass(frozen=True)
 class _CalibrationSamples:
     """A stretch of the calibration window: times (s), velocity (m/s) and stroke-band acceleration
-    (m/s²) in the sensor frame, vibration power ((m/s²)²) and force (N) where the device has them,
+    (m/s²) in the hand's frame, vibration power ((m/s²)²) and force (N) where the device has them,
     and, without a gyro, "up" (unit vectors, sensor frame)."""
 
     t: FloatArray
@@ -190,6 +191,7 @@ class StrokePipeline:
             peak_hysteresis=PEAK_HYSTERESIS, lead_highpass_hz=VELOCITY_HIGHPASS_HZ
         )
         self._frame = LimbFrame(self._rate_hz)
+        self._hand_frame = SteadyHandFrame(self._rate_hz)
         self._others = OtherStrokeDetector(self._rate_hz)
         self._cadence = CadenceTracker()
         self._tempo = ReciprocationTempo()
@@ -302,12 +304,14 @@ class StrokePipeline:
             self._gravity = GravityRemover(rate_hz, has_gyro)
             self._motion = MotionFilter(rate_hz)
             self._frame = LimbFrame(rate_hz)
+            self._hand_frame = SteadyHandFrame(rate_hz)
             dead_band = self._others.dead_band_mps
             self._others = OtherStrokeDetector(rate_hz, dead_band, has_gyro)
         else:
             self._gravity.reset()
             self._motion.reset()
             self._frame.restart()
+            self._hand_frame.reset()
         self._segmenter.restart()
         self._others.restart()
         if self._decider is not None:
@@ -328,8 +332,9 @@ class StrokePipeline:
         acc = self._motion.stroke_acceleration(lin)
         v = self._motion.velocity(lin)
         if attitude is not None:
-            v = earth_to_sensor(attitude, v)
-            acc = earth_to_sensor(attitude, acc)
+            steady = self._hand_frame.process(attitude)
+            v = earth_to_sensor(steady, v)
+            acc = earth_to_sensor(steady, acc)
         # without a gyro: which way is up in the sensor frame, sample by sample
         up = gravity_direction(s.acc_mps2, lin) if attitude is None else None
         vib = self._motion.vibration(s.acc_mps2)

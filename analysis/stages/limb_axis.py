@@ -1,10 +1,12 @@
 """The limb axis and its sign, learned from the calibration window.
 
-The axis is expressed in the *sensor frame*. The sensor is fixed to the hand, and a gliding hand
-keeps its pose relative to the leg it rides on, so the limb's direction in the sensor frame stays
-put whatever the posture: seated with the leg extended (toward the heart is horizontal), foot on
-a chair (it climbs) or lying with the leg raised (it points down). An earth-frame axis would
-instead need yaw, which drifts without a magnetometer, and would move every time the leg moves.
+The axis is expressed in the *hand's frame*: the sensor frame, at the hand's steady attitude when
+there is a gyroscope (:class:`~analysis.stages.orientation.SteadyHandFrame`: the wrist's flex
+within each stroke averaged out). The sensor is fixed to the hand, and a gliding hand keeps its
+pose relative to the leg it rides on, so the limb's direction in that frame stays put whatever the
+posture: seated with the leg extended (toward the heart is horizontal), foot on a chair (it
+climbs) or lying with the leg raised (it points down). An earth-frame axis would instead need
+yaw, which drifts without a magnetometer, and would move every time the leg moves.
 
 During calibration the user makes slow upward strokes and returns: the principal direction of the
 hand's velocity (PCA) is the limb axis, up to sign. The sign comes from which of the two
@@ -49,7 +51,7 @@ the other way), so which measured half came first says little about the hand's f
 
 @dataclass(frozen=True)
 class LimbAxis:
-    """Unit vectors in the sensor frame: ``axis`` toward the heart, ``cross`` the dominant
+    """Unit vectors in the hand's frame: ``axis`` toward the heart, ``cross`` the dominant
     direction across it (lift or sideways), and the user's loaded-phase ``signature``.
     ``stroke_speed_mps`` is the typical peak speed of the calibration glides, ``stroke_acc_mps2``
     their typical peak acceleration."""
