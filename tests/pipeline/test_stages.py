@@ -56,10 +56,32 @@ def test_timebase_jitter_is_not_a_gap_but_a_time_jump_is() -> None:
     assert len(runs) == 1
     assert runs[0].restart
     assert tb.gaps == 0
-    later = t[-1] + 0.5 + np.arange(10) / 50.0
+    # a few lost packets (0.3 s) are carried through; a second's silence is a gap
+    lost = t[-1] + 0.3 + np.arange(10) / 50.0
+    runs = tb.accept(_batch(lost))
+    assert tb.gaps == 0
+    assert not runs[0].restart
+    later = lost[-1] + 1.0 + np.arange(10) / 50.0
     runs = tb.accept(_batch(later))
     assert tb.gaps == 1
     assert runs[0].restart
+
+
+def test_holes_do_not_move_the_rate() -> None:
+    """A loss of a few packets is one long step, not an interval of the rate: counted as one, each
+    0.4 s hole at 26 Hz moved the running rate by a sixth and a few of them set off a spurious
+    change of rate (a restart of every stage)."""
+    tb = TimeBase(26.0)
+    t = np.arange(26 * 60) / 26.0
+    lost = np.zeros(t.size, bool)
+    for start in (10.0, 14.0, 17.0, 21.0, 43.0, 46.0, 47.5):
+        lost |= (t >= start) & (t < start + 0.4)
+    for i in range(0, t.size, 7):
+        tb.accept(_batch(t[i : i + 7][~lost[i : i + 7]]))
+    assert tb.rate_changes == 0
+    assert tb.gaps == 0
+    assert tb.filled == lost.sum()
+    assert abs(tb.measured_rate_hz - 26.0) < 0.1
 
 
 def test_timebase_cuts_out_a_saturated_stretch() -> None:
