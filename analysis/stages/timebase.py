@@ -46,7 +46,7 @@ the attitude on an accelerated sample). Held longer it is a knock or a stuck axi
 
 MIN_GAP_S = 0.5
 """The shortest time step that is a gap whatever the rate, s. A loss shorter than this (a burst of
-lost BLE packets; measured links lose 0.03–0.25 s at a time) falls within one stroke's half, and
+lost BLE packets: 0.03–0.25 s on average on the simulated links) falls within one stroke's half, and
 restarting there costs more than carrying on: the restart zeroes the velocity of a hand that is
 still gliding (the rest of that glide reads as a stroke the other way), re-guesses the attitude and
 forgets the half-stroke before it, which the loaded-phase decision compares with. Carried through
