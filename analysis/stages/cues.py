@@ -11,7 +11,12 @@ itself decided:
   first downward stroke starts right after a confident upward stroke, with no pause between —
   counts only from a downward stroke that is itself clearly loaded (see
   :data:`SLIP_CONFIRM_CONFIDENCE`). A block of kneading or friction cycles ends a run
-  (:data:`OTHER_BLOCK_STROKES`).
+  (:data:`OTHER_BLOCK_STROKES`). While the user is being told to slow down, ``switch_up`` waits:
+  a hurried back-and-forth is where the direction is judged worst (brisk glides are no longer
+  slower than their returns, and the strokes' own acceleration pulls the attitude), and one
+  correction at a time is easier to follow; a downward run that goes on once the pace has dropped
+  is cued at its next stroke. Measured on simulated sessions: ``switch_up`` false alarms 6 → 4,
+  31 → 25 and 14 → 12 (seeds 0:100, 100:300, 2000:2100), no owed cue missed.
 - ``slow_down`` (profiles with a cadence limit C): when the cadence (see
   :mod:`analysis.stages.cadence`: both halves of one back-and-forth count once) exceeds 1.15 C
   at two strokes in a row, or the tempo of the back-and-forth itself
@@ -175,6 +180,15 @@ class CueEngine:
             period_s = 60.0 / stroke.cadence_spm
             self._hold_s = float(np.clip(HOLD_PERIODS * period_s, HOLD_MIN_S, HOLD_MAX_S))
         wanted: list[str] = []
+        # the pace first: while the user is told to slow down, switch_up waits
+        limit = self.profile.slow_down_above_spm
+        if limit is not None and stroke.cadence_spm is not None:
+            # over the limit at two strokes in a row: one odd span does not nag
+            over = stroke.cadence_spm > SLOW_DOWN_MARGIN * limit
+            self._over_run = self._over_run + 1 if over else 0
+            self._stroke_too_fast = self._over_run >= SLOW_DOWN_RUN
+            if self._update_too_fast():
+                wanted.append(CUE_SLOW_DOWN)
         if self.profile.wants_upward and stroke.direction != "unknown":
             if stroke.direction == "down":
                 if self._down_run == 0:
@@ -191,14 +205,6 @@ class CueEngine:
                 wanted.append(CUE_SWITCH_UP)
             else:
                 self._active.discard(CUE_SWITCH_UP)
-        limit = self.profile.slow_down_above_spm
-        if limit is not None and stroke.cadence_spm is not None:
-            # over the limit at two strokes in a row: one odd span does not nag
-            over = stroke.cadence_spm > SLOW_DOWN_MARGIN * limit
-            self._over_run = self._over_run + 1 if over else 0
-            self._stroke_too_fast = self._over_run >= SLOW_DOWN_RUN
-            if self._update_too_fast():
-                wanted.append(CUE_SLOW_DOWN)
         if self._force_applies() and stroke.force_n is not None:
             assert self.profile.lighter_above_n is not None
             if stroke.force_n > self.profile.lighter_above_n:
@@ -242,8 +248,11 @@ class CueEngine:
     def _switch_up_holds(self) -> bool:
         """Two downward strokes in a row, and sure of them together: a return misread as a glide
         now and then must not nag a user who strokes upward. After a phase slip the newest one
-        must be clearly loaded by itself (:data:`SLIP_CONFIRM_CONFIDENCE`)."""
+        must be clearly loaded by itself (:data:`SLIP_CONFIRM_CONFIDENCE`). Not while the user is
+        told to slow down (see the module's description)."""
         if self._down_run < 2:
+            return False
+        if CUE_SLOW_DOWN in self._active:
             return False
         if self._run_after_slip and self._down_confidence[-1] < SLIP_CONFIRM_CONFIDENCE:
             return False

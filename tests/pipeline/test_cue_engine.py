@@ -184,6 +184,20 @@ def test_slow_down_is_repeated_only_when_a_stroke_brings_a_new_cadence() -> None
     assert cues[1].onset_s - cues[0].onset_s >= REPEAT_S
 
 
+def test_switch_up_waits_while_the_user_is_told_to_slow_down() -> None:
+    # downward strokes at 60 /min on a 36 /min technique: the pace is the correction given; once
+    # it drops and the strokes still go downward, switch_up comes at the next stroke
+    engine = CueEngine(get_profile("lymphatic"), has_force=False)
+    t = np.arange(0.0, 30.0, 0.01)
+    fast = [_down(1.0 * k, cad=60.0) for k in range(5)]
+    slow = [_down(5.0 + 2.0 * k, cad=30.0) for k in range(2)]
+    cues = _feed(engine, [*fast, *slow], t, None)
+    assert {c.cue for c in cues if c.onset_s < 5.5} == {"slow_down"}
+    su = [c.onset_s for c in cues if c.cue == "switch_up"]
+    assert su
+    assert su[0] == pytest.approx(slow[0].emitted_s)
+
+
 # --------------------------------------------------------------------------- lighter
 def _pressing(
     levels: list[tuple[float, float, float]], rate_hz: float = 50.0
@@ -214,7 +228,8 @@ def test_no_lighter_without_a_force_limit_or_a_force_channel() -> None:
 @pytest.mark.parametrize("batch", [1, 7, 64])
 def test_cues_do_not_depend_on_how_samples_arrive(batch: int) -> None:
     t, force = _pressing([(1.0, 2.0, 15.0), (4.0, 5.0, 12.0), (9.0, 10.5, 18.0)])
-    strokes = [_down(0.8 * k, cad=75.0) for k in range(14)]
+    # downward at an easy pace, then too fast: switch_up, then slow_down
+    strokes = [_down(0.8 * k, cad=30.0 if k < 3 else 75.0) for k in range(14)]
 
     def run(step: int) -> list[Cue]:
         engine = CueEngine(get_profile("lymphatic"), has_force=True)
