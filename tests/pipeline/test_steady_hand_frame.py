@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from analysis.samples import STANDARD_GRAVITY_MPS2, FloatArray
+from analysis.simulation.orientation import quaternion_multiply
 from analysis.stages.motion import MotionFilter
 from analysis.stages.orientation import GravityRemover, SteadyHandFrame, earth_to_sensor, rotate
 from tests.pipeline.synth import min_jerk_acc
@@ -25,21 +26,6 @@ def _quat_about_y(angle_rad: FloatArray) -> FloatArray:
     """Unit quaternions (n, 4) of turns by ``angle_rad`` about the earth's y axis."""
     half = 0.5 * angle_rad
     return np.column_stack((np.cos(half), np.zeros_like(half), np.sin(half), np.zeros_like(half)))
-
-
-def _quat_mul(a: FloatArray, b: FloatArray) -> FloatArray:
-    """Hamilton products of quaternion rows ``a`` (n, 4) and ``b`` (n, 4) or (4,)."""
-    b = np.broadcast_to(b, a.shape)
-    aw, ax, ay, az = a.T
-    bw, bx, by, bz = b.T
-    return np.column_stack(
-        (
-            aw * bw - ax * bx - ay * by - az * bz,
-            aw * bx + ax * bw + ay * bz - az * by,
-            aw * by - ax * bz + ay * bw + az * bx,
-            aw * bz + ax * by - ay * bx + az * bw,
-        )
-    )
 
 
 def _flexing_hand() -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
@@ -58,7 +44,7 @@ def _flexing_hand() -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     flex = np.radians(FLEX_DEG) * v_x / np.abs(v_x).max()
     mount = np.array([0.9, 0.3, -0.2, 0.25])
     mount = mount / np.linalg.norm(mount)
-    q = _quat_mul(_quat_about_y(flex), mount)  # sensor → earth
+    q = quaternion_multiply(_quat_about_y(flex), mount)  # sensor → earth
     acc_earth = np.column_stack((acc_x, np.zeros_like(t), np.full_like(t, STANDARD_GRAVITY_MPS2)))
     specific_force = earth_to_sensor(q, acc_earth)
     # a turn about a fixed earth axis: spatial rate flex' along y, body rate its sensor-frame view
