@@ -73,6 +73,9 @@ class CalibrationStatus:
     state: str
     strokes_seen: int = 0
     message: str = ""
+    advice: str = ""
+    """After a calibration whose glides and returns looked alike: what the user can change so the
+    pressing direction shows (:data:`~analysis.stages.limb_axis.PHASE_ADVICE`); else empty."""
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,7 @@ class StrokePipeline:
         self._cal_window: tuple[float, float] | None = None
         self._cal_state = "waiting"
         self._cal_message = ""
+        self._cal_advice = ""
         self._cal_strokes = 0
         self._cal_buffer = _CalibrationBuffer(int(CALIBRATION_MAX_S * max(sample_rate_hz, 1.0)))
         # counts the calibration strokes while the window is open (the UI's "stroke 2 of 3")
@@ -255,6 +259,7 @@ class StrokePipeline:
         self._cal_state = "collecting"
         self._cal_strokes = 0
         self._cal_message = "make three slow strokes up the leg"
+        self._cal_advice = ""
 
     def end_calibration(self) -> CalibrationStatus:
         """Close the calibration window and learn the limb axis from it."""
@@ -278,7 +283,9 @@ class StrokePipeline:
 
     # ------------------------------------------------------------------ internals
     def _status(self) -> CalibrationStatus:
-        return CalibrationStatus(self._cal_state, self._cal_strokes, self._cal_message)
+        return CalibrationStatus(
+            self._cal_state, self._cal_strokes, self._cal_message, self._cal_advice
+        )
 
     def _update(self) -> PipelineUpdate:
         strokes, self._out_strokes = self._out_strokes, []
@@ -422,6 +429,7 @@ class StrokePipeline:
         result = learn_axis(t, v, acc, vib, force, self._rate_hz, has_gyro, up, window.up)
         self._cal_strokes = result.strokes_seen
         self._cal_message = result.message
+        self._cal_advice = result.advice
         if result.axis is None:
             self._cal_state = "failed"
             # keep counting with the best guess until the user calibrates again (an earlier

@@ -123,6 +123,8 @@ async def run_live(
                     calibrating = False
                     result = controller.end_calibration()
                     err.write(f"calibration: {result.state} {result.message}".rstrip() + "\n")
+                    if result.advice:
+                        err.write(f"calibration advice: {result.advice}\n")
     finally:
         with contextlib.suppress(Exception):
             if feedback is not None:

@@ -552,6 +552,7 @@ class SessionController:
             samples=self._samples,
             dropped_samples=self._dropped,
             calibration=self._calibration.state
-            + (f" ({self._calibration.message})" if self._calibration.message else ""),
+            + (f" ({self._calibration.message})" if self._calibration.message else "")
+            + ("; glide and return looked alike" if self._calibration.advice else ""),
             recording=str(recording) if recording is not None else None,
         )

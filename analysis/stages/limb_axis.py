@@ -76,6 +76,9 @@ class AxisResult:
     strokes_seen: int
     message: str
     calibration_strokes: tuple[HalfStroke, ...] = ()
+    advice: str = ""
+    """For a learned axis whose glides and returns looked alike (:data:`WEAK_PHASE_SEPARATION`):
+    what the user can do so the pressed half shows; empty otherwise."""
     provisional: LimbAxis | None = None
     """When the strokes went back and forth but not clearly enough to learn from: the best guess
     to count with until the user calibrates again."""
@@ -271,12 +274,14 @@ def learn_axis(
                 return too_few
     peak, peak_acc = _typical_peaks(v_mps[moving], acc_mps2[moving], axis)
     loaded, returns = plus, minus
-    signature = Signature.learn(loaded, returns).shrunk_toward(prior, len(loaded))
+    learned = Signature.learn(loaded, returns)
+    signature = learned.shrunk_toward(prior, len(loaded))
     return AxisResult(
         LimbAxis(axis, cross, signature, peak, len(loaded), peak_acc, horizontal_weight),
         len(loaded),
         f"learned from {len(loaded)} strokes",
         tuple(loaded),
+        advice=PHASE_ADVICE if learned.separation < WEAK_PHASE_SEPARATION else "",
     )
 
 
@@ -323,6 +328,19 @@ def provisional_axis(
     return LimbAxis(axis, cross, Signature.prior(has_force), peak, 0, peak_acc)
 
 
+WEAK_PHASE_SEPARATION = 1.2
+"""Below this separation of the calibration's glides from its returns (all loaded-phase cues
+together, in spreads: :attr:`~analysis.stages.loaded_phase.Signature.separation`) the pressed half
+of a stroke cannot be told reliably: a glide and its return differing by d spreads are told apart
+Φ(d/√2) of the time, 80 % at 1.2, so one stroke in five or more would be reported the wrong way.
+That happens when the return glides back as slowly as the glide, without lifting, and there is no
+force sensor and no friction to hear (oiled skin, a sensor below 45 Hz)."""
+PHASE_ADVICE = (
+    "your glides and returns looked alike, so the pressing direction is hard to tell: "
+    "lift the hand a little on the way back, or return quicker than you glide"
+)
+"""What the user is told after such a calibration: both are things a hand can do, and each gives
+the loaded-phase decision a cue (the lift, the slower glide)."""
 TILT_FREE_SHARE = 0.25
 """Least share (rms of the vertical over rms of the whole calibration velocity) that shows a
 climbing limb to a device without a gyroscope. Measured on simulated micro:bit sessions (two seed

@@ -175,6 +175,13 @@ class Signature:
         :data:`VIBRATION_MIN_CONTRAST`): no friction to see (False when unknown)."""
         return bool(abs(self.loaded_vibration - self.return_vibration) < VIBRATION_MIN_CONTRAST)
 
+    @property
+    def separation(self) -> float:
+        """How far apart the loaded halves and the returns were, all cues together, in spreads:
+        the Euclidean norm of :attr:`weight` (each cue's separation, either sign; 0 for a missing
+        or silent cue), as for independent cues."""
+        return float(np.linalg.norm(np.nan_to_num(self.weight)))
+
     @staticmethod
     def prior(has_force: bool) -> Signature:
         """The signature assumed before any calibration: every cue counts as the physics says."""

@@ -5,11 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.events import Cue, Stroke
+from analysis.events import CalibrationWindow, Cue, Stroke
+from analysis.pipeline import recording_pipeline
 from analysis.samples import STANDARD_GRAVITY_MPS2, SampleBatch
 from analysis.stages.cadence import CadenceTracker
 from analysis.stages.cues import SLOW_DOWN_MARGIN, CueEngine
-from analysis.stages.limb_axis import learn_axis, principal_directions
+from analysis.stages.limb_axis import (
+    PHASE_ADVICE,
+    AxisResult,
+    learn_axis,
+    principal_directions,
+)
 from analysis.stages.loaded_phase import LoadedPhaseDecider, Signature
 from analysis.stages.motion import MotionFilter
 from analysis.stages.orientation import GravityRemover, earth_to_sensor, rotate, tilt_quaternion
@@ -263,6 +269,67 @@ def test_calibration_learns_axis_sign_from_loaded_glides(
     assert result.axis is not None, result.message
     assert result.axis.axis @ np.array(axis) > 0.95
     assert result.strokes_seen == 3
+
+
+def _learn_from(batch: SampleBatch, truth_window: tuple[float, float]) -> AxisResult:
+    rate = 100.0
+    lin, _ = GravityRemover(rate, False).process(batch.acc_mps2, None)
+    motion = MotionFilter(rate)
+    acc = motion.stroke_acceleration(lin)
+    v = motion.velocity(lin)
+    vib = motion.vibration(batch.acc_mps2)
+    c0, c1 = truth_window
+    sel = (batch.t_s >= c0) & (batch.t_s <= c1)
+    force_n = None if batch.force_n is None else batch.force_n[sel]
+    return learn_axis(
+        batch.t_s[sel], v[sel], acc[sel], None if vib is None else vib[sel], force_n, rate
+    )
+
+
+@pytest.mark.parametrize(
+    ("glide_s", "lift_m", "force", "alike"),
+    [
+        (0.9, 0.0, None, True),  # a glide back as slow as the glide, no lift, no force: alike
+        (1.2, 0.0, None, False),  # a quicker return
+        (0.9, 0.03, None, False),  # a lifted return
+        (0.9, 0.0, 8.0, False),  # a force sensor
+    ],
+)
+def test_calibration_advises_when_glides_and_returns_look_alike(
+    glide_s: float, lift_m: float, force: float | None, alike: bool
+) -> None:
+    """The axis is learned either way; only where no cue tells the pressed glide from its return
+    does the user get the advice, and it names what they can change."""
+    batch, truth = reciprocating([], glide_s=glide_s, return_s=0.9, lift_m=lift_m, force_n=force)
+    result = _learn_from(batch, truth.calibration)
+    assert result.axis is not None, result.message
+    assert result.axis.axis @ np.array([1.0, 0.0, 0.0]) > 0.95
+    if alike:
+        assert result.advice == PHASE_ADVICE
+        assert "lift the hand" in result.advice
+    else:
+        assert result.advice == ""
+
+
+def test_the_advice_reaches_the_pipelines_calibration_status() -> None:
+    batch, truth = reciprocating([], glide_s=0.9, return_s=0.9, lift_m=0.0, force_n=None)
+    window = CalibrationWindow(truth.calibration[0], truth.calibration[1] - truth.calibration[0])
+    pipeline = recording_pipeline(get_profile("lymphatic"), 100.0, window)
+    before = pipeline.feed(_slice(batch, 0.0, truth.calibration[1]))
+    assert before.calibration.advice == ""
+    after = pipeline.feed(_slice(batch, truth.calibration[1], float("inf")))
+    assert after.calibration.state == "learned"
+    assert after.calibration.advice == PHASE_ADVICE
+
+
+def _slice(batch: SampleBatch, t0: float, t1: float) -> SampleBatch:
+    sel = (batch.t_s >= t0) & (batch.t_s < t1)
+    return SampleBatch(
+        t_s=batch.t_s[sel],
+        acc_mps2=batch.acc_mps2[sel],
+        gyro_radps=None if batch.gyro_radps is None else batch.gyro_radps[sel],
+        force_n=None if batch.force_n is None else batch.force_n[sel],
+    )
 
 
 def test_calibration_without_movement_fails_with_a_message() -> None:

@@ -25,6 +25,29 @@ SPEED = 20.0
 """The simulated sensor plays this many times faster than real time (a minute in 3 s)."""
 
 
+def test_a_headless_live_calibration_prints_its_advice_when_glides_and_returns_look_alike(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Simulated seed 13: returns glide back as slowly as the glides, without lift, on a 26 Hz
+    sensor without force: the user is told what to change, and the summary says why."""
+
+    def fast_source(**kwargs: Any) -> SimulatedSensor:
+        return SimulatedSensor(
+            seed=kwargs["seed"], technique=kwargs["technique"], speed=SPEED, minutes=1.0
+        )
+
+    monkeypatch.setattr("tui.launch.open_live_source", fast_source)
+    argv = ["live", "--simulate", "--headless", "--technique", "lymphatic", "--seed", "13"]
+    assert main([*argv, "--duration", "30"]) == 0
+    err = capsys.readouterr().err
+    assert "calibration: learned" in err
+    assert (
+        "calibration advice: your glides and returns looked alike, so the pressing direction is "
+        "hard to tell: lift the hand a little on the way back, or return quicker than you glide"
+    ) in err
+    assert "glide and return looked alike" in err
+
+
 def test_a_live_recording_carries_its_calibration_and_classifies_as_it_was_coached(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -37,7 +60,9 @@ def test_a_live_recording_carries_its_calibration_and_classifies_as_it_was_coach
     rec = tmp_path / "live"
     argv = ["live", "--simulate", "--headless", "--technique", "lymphatic", "--seed", "2"]
     assert main([*argv, "--record", str(rec), "--duration", "30"]) == 0
-    assert "calibration: learned" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "calibration: learned" in err
+    assert "calibration advice" not in err  # this user's glides and returns differ
 
     recording = read_recording(rec)
     window = recording.meta.calibration

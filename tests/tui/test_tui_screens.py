@@ -161,6 +161,69 @@ async def test_live_calibration_opens_and_closes_the_pipeline_window(
         assert isinstance(app.screen, SessionScreen)
 
 
+@pytest.fixture(scope="module")
+def alike():  # type: ignore[no-untyped-def]
+    """A simulated user whose returns glide back as slowly as the glides, with no lift, no force
+    sensor and a 26 Hz sensor (no friction band): the pressed half cannot be told."""
+    from analysis.simulation import simulate_session
+
+    session = simulate_session(ALIKE_SEED, minutes=2.0, truth=False)
+    conditions = session.conditions
+    assert conditions["return_style"] == "gliding"
+    assert conditions["symmetric"]
+    assert not conditions["has_force"]
+    assert conditions["rate_hz"] < 45
+    return session
+
+
+ALIKE_SEED = 13
+
+
+async def test_live_calibration_advice_stays_up_until_the_user_chooses(
+    alike, private_config
+) -> None:
+    app = build_app(alike, private_config, calibration="live")
+    async with app.run_test() as pilot:
+        screen = app.screen
+        assert isinstance(screen, CalibrationScreen)
+        while screen.status.state == "collecting" and feed_of(app).position_s < 60:
+            app.tick(0.5)
+            await pilot.pause()
+        assert screen.status.state == "learned"
+        assert screen.status.advice
+        # learned, yet the screen stays with the advice and the two ways on
+        for _ in range(4):
+            app.tick(0.5)
+            await pilot.pause()
+        assert app.screen is screen
+        text = str(screen.query_one("#calibration-progress").render())
+        assert "Axis learned" in text
+        assert "glides and returns looked alike" in text
+        assert "lift the hand a little on the way back" in text
+        assert "Press r to calibrate again" in text
+        await pilot.press("s")
+        assert isinstance(app.screen, SessionScreen)
+        app.tick(0.5)
+        await pilot.pause()
+        axis_line = str(app.screen.query_one("#calibration", TextLine).render())
+        assert "glide and return look alike" in axis_line
+
+
+async def test_a_clear_calibration_closes_without_advice(simulated, private_config) -> None:
+    app = build_app(simulated, private_config, calibration="known")
+    async with app.run_test() as pilot:
+        while isinstance(app.screen, CalibrationScreen) and feed_of(app).position_s < 60:
+            app.tick(0.5)
+            await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        app.tick(0.5)
+        await pilot.pause()
+        assert ctl(app).view().calibration.advice == ""
+        axis_line = str(app.screen.query_one("#calibration", TextLine).render())
+        assert "learned from" in axis_line
+        assert "alike" not in axis_line
+
+
 # -- session ----------------------------------------------------------------------------------
 
 

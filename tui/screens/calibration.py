@@ -3,7 +3,9 @@
 Live sessions open the window here (``begin_calibration``) and close it once three strokes were
 seen (or after :data:`CALIBRATION_TIMEOUT_S`). Replays and the demo know their window in advance;
 the screen then only shows the pipeline's progress. Either way the progress is the pipeline's own
-``CalibrationStatus.strokes_seen``.
+``CalibrationStatus.strokes_seen``. When the calibration's glides and returns looked alike the
+pipeline's advice is shown (lift on the way back, or return quicker); a live screen then stays up
+so the user can calibrate again with it in mind.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ def progress_text(status: CalibrationStatus) -> Text:
     text.append(f"   {status.strokes_seen} of {STROKES_WANTED} strokes\n")
     if status.state == "learned":
         text.append("Axis learned ✓", "bold green")
+        if status.advice:
+            text.append(f"\nBut {status.advice}.", "yellow")
+            text.append("\nPress r to calibrate again, s to continue.")
     elif status.state == "failed":
         text.append("Could not learn the axis", "bold red")
         if status.message:
@@ -120,7 +125,9 @@ class CalibrationScreen(ModalScreen[CalibrationStatus]):
                 status = controller.end_calibration()
         if status != self.status:
             self._set(status)
-        if status.state == "learned":
+        # A live calibration whose glides and returns looked alike stays up with its advice:
+        # the user can calibrate again at once (r) or go on (s). A recorded one cannot be redone.
+        if status.state == "learned" and not (self.live and status.advice):
             self.dismiss(status)
 
     def action_retry(self) -> None:
