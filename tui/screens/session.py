@@ -193,7 +193,7 @@ class SessionScreen(Screen[None]):
         if view.calibration.advice:
             # the full advice was on the calibration screen; here a reminder of why directions
             # may be misjudged
-            calibration += "; glide and return look alike"
+            calibration += "; glide ≈ return"
         lines["calibration"].set_text(calibration)
         lines["strip"].set_text(strip_text(view.recent_strokes, self.size.width or 80))
         if view.signal is not self._signal:
