@@ -247,31 +247,9 @@ def test_principal_direction_is_the_glide_direction() -> None:
     assert values[0] > 10 * values[1]
 
 
-@pytest.mark.parametrize("axis", [(1.0, 0.0, 0.0), (0.0, -0.6, 0.8)])
-@pytest.mark.parametrize("force", [8.0, None])
-def test_calibration_learns_axis_sign_from_loaded_glides(
-    axis: tuple[float, float, float], force: float | None
-) -> None:
-    """Whatever the mounting, the learned axis points along the loaded (upward) glides."""
-    batch, truth = reciprocating([], axis=axis, force_n=force, normal=(0.0, 0.8, 0.6))
-    rate = 100.0
-    lin, _ = GravityRemover(rate, False).process(batch.acc_mps2, None)
-    motion = MotionFilter(rate)
-    acc = motion.stroke_acceleration(lin)
-    v = motion.velocity(lin)
-    vib = motion.vibration(batch.acc_mps2)
-    c0, c1 = truth.calibration
-    sel = (batch.t_s >= c0) & (batch.t_s <= c1)
-    force_n = None if batch.force_n is None else batch.force_n[sel]
-    result = learn_axis(
-        batch.t_s[sel], v[sel], acc[sel], None if vib is None else vib[sel], force_n
-    )
-    assert result.axis is not None, result.message
-    assert result.axis.axis @ np.array(axis) > 0.95
-    assert result.strokes_seen == 3
-
-
 def _learn_from(batch: SampleBatch, truth_window: tuple[float, float]) -> AxisResult:
+    """:func:`learn_axis` on the calibration window of a 100 Hz synthetic ``batch``, after the
+    pipeline's own gravity removal and motion filters."""
     rate = 100.0
     lin, _ = GravityRemover(rate, False).process(batch.acc_mps2, None)
     motion = MotionFilter(rate)
@@ -284,6 +262,19 @@ def _learn_from(batch: SampleBatch, truth_window: tuple[float, float]) -> AxisRe
     return learn_axis(
         batch.t_s[sel], v[sel], acc[sel], None if vib is None else vib[sel], force_n, rate
     )
+
+
+@pytest.mark.parametrize("axis", [(1.0, 0.0, 0.0), (0.0, -0.6, 0.8)])
+@pytest.mark.parametrize("force", [8.0, None])
+def test_calibration_learns_axis_sign_from_loaded_glides(
+    axis: tuple[float, float, float], force: float | None
+) -> None:
+    """Whatever the mounting, the learned axis points along the loaded (upward) glides."""
+    batch, truth = reciprocating([], axis=axis, force_n=force, normal=(0.0, 0.8, 0.6))
+    result = _learn_from(batch, truth.calibration)
+    assert result.axis is not None, result.message
+    assert result.axis.axis @ np.array(axis) > 0.95
+    assert result.strokes_seen == 3
 
 
 @pytest.mark.parametrize(
