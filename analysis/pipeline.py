@@ -77,6 +77,22 @@ class CalibrationStatus:
     """After a calibration whose glides and returns looked alike: what the user can change so the
     pressing direction shows (:data:`~analysis.stages.limb_axis.PHASE_ADVICE`); else empty."""
 
+    @property
+    def doubt(self) -> str:
+        """Why the directions judged after this calibration deserve doubt, in one clause for a
+        report (``classify``'s stderr, ``evaluate``'s tables), or ``""`` when it went clearly."""
+        if self.state == "learned" and self.advice:
+            return (
+                "the calibration's glides and returns looked alike: which half was pressed, and "
+                "so the direction, may be misjudged"
+            )
+        if self.state == "failed":
+            return (
+                f"the calibration failed ({self.message}): strokes, if any, are judged along a "
+                "guessed axis"
+            )
+        return ""
+
 
 @dataclass(frozen=True)
 class PipelineUpdate:
@@ -546,6 +562,21 @@ def classify_samples(
     """Run :func:`recording_pipeline` causally over ``samples`` in batches of ``batch_size``
     samples and collect every stroke and cue (the offline path of ``classify`` and ``evaluate``).
     The events do not depend on ``batch_size``; long batches only save per-call overhead."""
+    events, _ = classify_samples_with_calibration(
+        samples, profile, sample_rate_hz, calibration, batch_size
+    )
+    return events
+
+
+def classify_samples_with_calibration(
+    samples: SampleBatch,
+    profile: TechniqueProfile,
+    sample_rate_hz: float,
+    calibration: CalibrationWindow | None = None,
+    batch_size: int = OFFLINE_BATCH_SAMPLES,
+) -> tuple[EventTable, CalibrationStatus]:
+    """:func:`classify_samples`, and how the calibration went by the end (learned, failed, or
+    never closed; with its advice when the glides and returns looked alike)."""
     pipeline = recording_pipeline(profile, sample_rate_hz, calibration)
     strokes: list[Stroke] = []
     cues: list[Cue] = []
@@ -556,4 +587,4 @@ def classify_samples(
     update = pipeline.finish()
     strokes.extend(update.strokes)
     cues.extend(update.cues)
-    return EventTable(strokes=tuple(strokes), cues=tuple(cues))
+    return EventTable(strokes=tuple(strokes), cues=tuple(cues)), update.calibration

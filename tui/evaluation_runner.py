@@ -89,6 +89,9 @@ class RecordingOutcome:
     groups: tuple[tuple[str, str], ...]
     score: RecordingScore | None
     error: str | None = None
+    calibration_doubt: str = ""
+    """Why the pipeline's directions on this recording deserve doubt (its calibration failed, or
+    its glides and returns looked alike), or ``""``; always ``""`` for ``--predictions``."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,7 @@ class EvaluationRun:
                 technique=outcome.technique,
                 failed=outcome.score is None or outcome.score.failed,
                 error=outcome.error,
+                calibration_doubt=outcome.calibration_doubt or None,
                 groups=dict(outcome.groups),
             )
             recordings[outcome.name] = entry
@@ -195,33 +199,35 @@ def _read(path: Path) -> Recording:
 
 def _predictions(
     task: RecordingTask, recording: Recording, profile: TechniqueProfile
-) -> tuple[EventTable, str | None]:
-    """The events to score and, when they could not be had, the one-line reason."""
+) -> tuple[EventTable, str | None, str]:
+    """The events to score; when they could not be had, the one-line reason; and why the
+    pipeline's directions deserve doubt (:attr:`CalibrationStatus.doubt`, "" when clear)."""
     if task.predictions_path is None:
-        from analysis.pipeline import classify_samples
+        from analysis.pipeline import classify_samples_with_calibration
 
         try:
             with warnings.catch_warnings():
                 # stderr carries one line per failed recording; numeric warnings of the
                 # pipeline's stages would drown them (run `classify` to see those).
                 warnings.simplefilter("ignore")
-                events = classify_samples(
+                events, calibration = classify_samples_with_calibration(
                     recording.samples,
                     profile,
                     recording.meta.sample_rate_hz,
                     recording.meta.calibration,
                 )
         except Exception as exc:  # one recording's crash must not lose a whole corpus run
-            return EventTable(), f"{task.path}: the pipeline failed: {type(exc).__name__}: {exc}"
-        return events, None
+            reason = f"{task.path}: the pipeline failed: {type(exc).__name__}: {exc}"
+            return EventTable(), reason, ""
+        return events, None, calibration.doubt
     from firmware_bridge.recordings.events_csv import read_events
 
     if not task.predictions_path.is_file():
-        return EventTable(), f"{task.predictions_path}: no predictions file for {task.name}"
+        return EventTable(), f"{task.predictions_path}: no predictions file for {task.name}", ""
     try:
-        return read_events(task.predictions_path), None
+        return read_events(task.predictions_path), None, ""
     except RecordingError as exc:
-        return EventTable(), str(exc)
+        return EventTable(), str(exc), ""
 
 
 def evaluate_recording(task: RecordingTask) -> RecordingOutcome:
@@ -235,7 +241,7 @@ def evaluate_recording(task: RecordingTask) -> RecordingOutcome:
         return RecordingOutcome(task.name, task.path, None, (), None, " ".join(str(exc).split()))
     groups = breakdown_values(recording.meta, technique)
     labels = recording.labels if recording.labels is not None else EventTable()
-    predictions, error = _predictions(task, recording, profile)
+    predictions, error, doubt = _predictions(task, recording, profile)
     score = score_recording(
         labels,
         predictions,
@@ -249,7 +255,7 @@ def evaluate_recording(task: RecordingTask) -> RecordingOutcome:
 
         timeline_png(task.timeline_png, task.name, labels, predictions, score, recording.duration_s)
     error = None if error is None else " ".join(error.split())
-    return RecordingOutcome(task.name, task.path, technique, groups, score, error)
+    return RecordingOutcome(task.name, task.path, technique, groups, score, error, doubt)
 
 
 def pool(outcomes: Sequence[RecordingOutcome]) -> EvaluationSummary:

@@ -433,3 +433,44 @@ def test_unreadable_recording_is_named_and_the_others_scored(
     assert doc["recordings"]["beta"]["failed"] is True
     # beta's labels cannot be counted; alpha and gamma are pooled as before: 11 of 12 labelled
     assert doc["summary"]["detect_recall"] == pytest.approx(11 / 12)
+
+
+def test_calibrations_in_doubt_are_named_in_the_report_and_the_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A recording whose calibration glides and returns looked alike is scored like any other,
+    and named: in a line of the report and as ``calibration_doubt`` in the JSON."""
+    from analysis.events import CalibrationWindow
+    from firmware_bridge.recordings.model import RecordingMeta
+    from firmware_bridge.recordings.writer import write_recording
+    from tests.pipeline.synth import reciprocating
+
+    if not evaluation_runner.pipeline_available():
+        pytest.skip("the project pipeline is not installed")
+    corpus = tmp_path / "set"
+    users: dict[str, dict[str, object]] = {
+        "clear": {"force_n": 12.0},
+        "alike": {"glide_s": 0.9, "return_s": 0.9, "lift_m": 0.0, "force_n": None},
+    }
+    for name, synth in users.items():
+        samples, truth = reciprocating([1, -1, 1, 1], **synth)  # type: ignore[arg-type]
+        c0, c1 = truth.calibration
+        labels = EventTable(
+            strokes=tuple(
+                Stroke(a, b - a, "up" if sign > 0 else "down") for a, b, sign in truth.loaded
+            )
+        )
+        meta = RecordingMeta(
+            sample_rate_hz=100.0, technique="lymphatic", calibration=CalibrationWindow(c0, c1 - c0)
+        )
+        write_recording(corpus / name, meta, samples, labels)
+    out_json = tmp_path / "f.json"
+    status, out, err = evaluate(capsys, str(corpus), "--json", str(out_json))
+    assert status == 0, err
+    line = next(x for x in out.splitlines() if x.startswith("Calibration in doubt"))
+    assert line.startswith("Calibration in doubt in 1 of 2 recordings")
+    assert line.endswith(": alike")
+    recordings = json.loads(out_json.read_text())["recordings"]
+    assert recordings["clear"]["calibration_doubt"] is None
+    assert "glides and returns looked alike" in recordings["alike"]["calibration_doubt"]
+    assert recordings["alike"]["labelled_strokes"] == recordings["clear"]["labelled_strokes"]

@@ -95,3 +95,54 @@ def test_library_and_command_agree(
     assert [(round(s.onset_s, 5), s.direction) for s in from_cli.strokes] == [
         (round(s.onset_s, 5), s.direction) for s in sorted(direct.strokes, key=lambda s: s.onset_s)
     ]
+
+
+def _write(tmp_path: Path, name: str, cal: CalibrationWindow, **synth: object) -> Path:
+    samples, _ = reciprocating([1, -1, 1, 1], **synth)  # type: ignore[arg-type]
+    meta = RecordingMeta(sample_rate_hz=100.0, technique="lymphatic", calibration=cal)
+    path = tmp_path / name
+    write_recording(path, meta, samples)
+    return path
+
+
+def _window(**synth: object) -> CalibrationWindow:
+    _, truth = reciprocating([], **synth)  # type: ignore[arg-type]
+    c0, c1 = truth.calibration
+    return CalibrationWindow(c0, c1 - c0)
+
+
+@pytest.mark.parametrize(
+    ("synth", "window_s", "note"),
+    [
+        ({"force_n": 12.0}, None, None),  # a clear calibration: nothing on stderr
+        (
+            {"glide_s": 0.9, "return_s": 0.9, "lift_m": 0.0, "force_n": None},
+            None,
+            "the calibration's glides and returns looked alike: which half was pressed, and so "
+            "the direction, may be misjudged",
+        ),
+        ({"force_n": 12.0}, (0.0, 1.0), "the calibration failed (no strokes seen"),
+        # a window after the recording's end: nothing to learn from
+        ({"force_n": 12.0}, (100.0, 10.0), "failed (no movement recorded during calibration)"),
+    ],
+)
+def test_classify_says_on_stderr_when_the_directions_deserve_doubt(
+    synth: dict[str, object],
+    window_s: tuple[float, float] | None,
+    note: str | None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The events go out all the same (exit 0); one line on stderr says why they may be off."""
+    cal = _window(**synth) if window_s is None else CalibrationWindow(*window_s)
+    path = _write(tmp_path, "rec", cal, **synth)
+    assert main(["classify", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("onset,duration,label,direction")
+    err = captured.err.strip().splitlines()
+    if note is None:
+        assert err == []
+    else:
+        assert len(err) == 1
+        assert err[0].startswith(f"classify: {path}: ")
+        assert note in err[0]

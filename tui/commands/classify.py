@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from analysis.pipeline import OFFLINE_BATCH_SAMPLES, classify_samples
+from analysis.pipeline import OFFLINE_BATCH_SAMPLES, classify_samples_with_calibration
 from analysis.techniques import DEFAULT_TECHNIQUE, get_profile, load_profiles
 from firmware_bridge.recordings.events_csv import write_events
 from firmware_bridge.recordings.meta_json import read_meta
@@ -52,9 +52,12 @@ def run(args: argparse.Namespace) -> int:
     samples = read_samples(samples_path(directory))
     overrides = load_profiles(args.profiles) if args.profiles is not None else None
     profile = get_profile(args.technique or meta.technique or DEFAULT_TECHNIQUE, overrides)
-    events = classify_samples(
+    events, calibration = classify_samples_with_calibration(
         samples, profile, meta.sample_rate_hz, meta.calibration, batch_size=args.batch
     )
+    if calibration.doubt:
+        # the events go out all the same; this says why their directions may be off
+        print(f"classify: {directory}: {calibration.doubt}", file=sys.stderr)
     if args.out is None:
         write_events(sys.stdout, events)
         return 0

@@ -20,6 +20,8 @@ from tui.evaluation_runner import BreakdownGroup, EvaluationRun, run_evaluation
 
 PER_RECORDING_ROWS_MAX: Final = 50
 """Longer runs leave the per-recording table to ``--json``."""
+DOUBTFUL_NAMES_MAX: Final = 10
+"""Recordings named in the line on calibrations in doubt (the JSON has every one)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -185,6 +187,17 @@ def format_run(result: EvaluationRun) -> str:
         + format_summary(summary)
     )
     parts = [head, format_breakdown(result.breakdown)]
+    doubtful = [o.name for o in result.outcomes if o.calibration_doubt]
+    if doubtful:
+        shown = ", ".join(doubtful[:DOUBTFUL_NAMES_MAX])
+        more = len(doubtful) - DOUBTFUL_NAMES_MAX
+        parts.append(
+            f"Calibration in doubt in {len(doubtful)} of {len(result.outcomes)} recordings "
+            "(failed, or glides and returns alike; see calibration_doubt in --json): "
+            + shown
+            + (f" and {more} more" if more > 0 else "")
+            + "\n"
+        )
     if result.breakdown_skipped:
         parts.append(
             "Not broken down (identifiers, or too many distinct values): "
