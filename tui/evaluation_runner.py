@@ -36,8 +36,9 @@ ABSENT: Final = "(absent)"
 LONG_RUN_S: Final = 5.0
 """Without a terminal, progress lines are written only once a run has lasted this long."""
 
-BREAKDOWN_KEYS: Final = ("technique", "sample_rate_hz", "device_profile")
-"""Breakdown keys every recording has; ``simulation.<key>`` keys follow, one per condition."""
+BREAKDOWN_KEYS: Final = ("technique", "sample_rate_hz", "device_profile", "calibration")
+"""Breakdown keys every recording has (``calibration``, ``clear`` or ``in doubt``, only when the
+project's pipeline made the predictions); ``simulation.<key>`` keys follow, one per condition."""
 
 SCHEDULER_TIMEOUT_S: Final = 10.0
 """How long to try to reach a Dask scheduler before giving up."""
@@ -242,6 +243,8 @@ def evaluate_recording(task: RecordingTask) -> RecordingOutcome:
     groups = breakdown_values(recording.meta, technique)
     labels = recording.labels if recording.labels is not None else EventTable()
     predictions, error, doubt = _predictions(task, recording, profile)
+    if task.predictions_path is None and error is None:
+        groups += (("calibration", "in doubt" if doubt else "clear"),)
     score = score_recording(
         labels,
         predictions,

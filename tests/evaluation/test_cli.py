@@ -474,3 +474,8 @@ def test_calibrations_in_doubt_are_named_in_the_report_and_the_json(
     assert recordings["clear"]["calibration_doubt"] is None
     assert "glides and returns looked alike" in recordings["alike"]["calibration_doubt"]
     assert recordings["alike"]["labelled_strokes"] == recordings["clear"]["labelled_strokes"]
+    # and the figures are broken down by it
+    by_calibration = json.loads(out_json.read_text())["breakdown"]["calibration"]
+    assert by_calibration["in doubt"]["recordings"] == 1
+    assert by_calibration["clear"]["recordings"] == 1
+    assert "By calibration" in out
