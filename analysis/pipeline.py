@@ -575,8 +575,9 @@ def classify_samples_with_calibration(
     calibration: CalibrationWindow | None = None,
     batch_size: int = OFFLINE_BATCH_SAMPLES,
 ) -> tuple[EventTable, CalibrationStatus]:
-    """:func:`classify_samples`, and how the calibration went by the end (learned, failed, or
-    never closed; with its advice when the glides and returns looked alike)."""
+    """:func:`classify_samples`, and how the calibration went by the end (learned or failed: the
+    window closes with the stream at the latest; with its advice when the glides and returns
+    looked alike)."""
     pipeline = recording_pipeline(profile, sample_rate_hz, calibration)
     strokes: list[Stroke] = []
     cues: list[Cue] = []

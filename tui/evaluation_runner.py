@@ -37,8 +37,9 @@ LONG_RUN_S: Final = 5.0
 """Without a terminal, progress lines are written only once a run has lasted this long."""
 
 BREAKDOWN_KEYS: Final = ("technique", "sample_rate_hz", "device_profile", "calibration")
-"""Breakdown keys every recording has (``calibration``, ``clear`` or ``in doubt``, only when the
-project's pipeline made the predictions); ``simulation.<key>`` keys follow, one per condition."""
+"""Breakdown keys that come first: technique, rate and device profile (every recording has them)
+and ``calibration`` (``clear`` or ``in doubt``: only when the project's pipeline made the
+predictions); ``simulation.<key>`` keys follow, one per condition."""
 
 SCHEDULER_TIMEOUT_S: Final = 10.0
 """How long to try to reach a Dask scheduler before giving up."""
