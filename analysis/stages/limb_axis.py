@@ -152,11 +152,24 @@ def stroke_segmenter(along_moving_mps: FloatArray) -> HalfStrokeSegmenter:
 
 
 def _too_few_strokes(plus: list[HalfStroke], minus: list[HalfStroke]) -> AxisResult | None:
-    """The failed result when the calibration did not go back and forth at least twice."""
+    """The failed result when the calibration did not go back and forth at least twice. Its
+    message says which half was missing: a user who made three strokes and is only told to make
+    three strokes does not know what to change."""
     if len(plus) >= 2 and len(minus) >= 2:
         return None
-    n = max(len(plus), len(minus))
-    return AxisResult(None, n, f"saw {n} strokes; make three slow strokes up the leg")
+    n, back = max(len(plus), len(minus)), min(len(plus), len(minus))
+    if n < 2:
+        return AxisResult(None, n, f"saw {_strokes(n)}; make three slow strokes up the leg")
+    return AxisResult(
+        None,
+        n,
+        f"saw {_strokes(n)} one way but {back} back: make three slow strokes up the leg, "
+        "bringing the hand back to the start after each",
+    )
+
+
+def _strokes(n: int) -> str:
+    return "1 stroke" if n == 1 else f"{n} strokes"
 
 
 def _typical_peaks(

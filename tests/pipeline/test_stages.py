@@ -407,3 +407,27 @@ def test_slow_down_and_lighter_follow_the_profile_limits() -> None:
     assert engine.active == frozenset({"slow_down"})
     no_force = CueEngine(get_profile("lymphatic"), has_force=False)
     assert [c.cue for c in no_force.on_stroke(_stroke(0.0, "up", force=12.0), 1.0)] == []
+
+
+@pytest.mark.parametrize(
+    ("ups", "downs", "message"),
+    [
+        (3, 1, "saw 3 strokes one way but 1 back: make three slow strokes up the leg, bringing"),
+        (0, 4, "saw 4 strokes one way but 0 back"),
+        (1, 0, "saw 1 stroke; make three slow strokes up the leg"),
+    ],
+)
+def test_a_calibration_without_the_way_back_says_what_was_missing(
+    ups: int, downs: int, message: str
+) -> None:
+    """Three strokes the user made, with returns too fleeting to count, must not be answered by
+    "make three strokes" alone."""
+    from analysis.stages.limb_axis import _too_few_strokes
+
+    plus = [half_stroke(2.0 * k, 1, 1.0, lift=0.05) for k in range(ups)]
+    minus = [half_stroke(2.0 * k + 1.0, -1, 1.0, lift=0.05) for k in range(downs)]
+    result = _too_few_strokes(plus, minus)
+    assert result is not None
+    assert result.axis is None
+    assert result.message.startswith(message)
+    assert result.strokes_seen == max(ups, downs)
