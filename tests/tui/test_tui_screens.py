@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, OptionList
 
+from analysis.pipeline import CalibrationStatus
+from analysis.stages.limb_axis import PHASE_ADVICE
 from analysis.techniques import DEFAULT_PROFILES, load_profiles
 from firmware_bridge.recordings.model import RecordingMeta
 from firmware_bridge.recordings.reader import read_recording
@@ -23,7 +25,7 @@ from tui.screens import (
     TechniqueScreen,
 )
 from tui.session import CUE_WORDS, SUMMARY_FILE
-from tui.widgets import CueBanner, DirectionGlyph, TextLine
+from tui.widgets import CueBanner, DirectionGlyph, TextLine, axis_text
 
 STOP_KEYS = ("q", "escape", "ctrl+c")
 
@@ -224,6 +226,41 @@ async def test_a_clear_calibration_closes_without_advice(simulated, private_conf
         axis_line = str(app.screen.query_one("#calibration", TextLine).render())
         assert "learned from" in axis_line
         assert "alike" not in axis_line
+
+
+@pytest.mark.parametrize(
+    ("status", "line"),
+    [
+        (CalibrationStatus("learned", 5, "learned from 5 strokes"), "learned from 5 strokes"),
+        (
+            CalibrationStatus("learned", 3, "learned from 3 strokes", PHASE_ADVICE),
+            "learned from 3 strokes; glide ≈ return",
+        ),
+        (
+            CalibrationStatus(
+                "failed",
+                3,
+                "saw 3 strokes one way but 1 back: make three slow strokes up the leg, bringing "
+                "the hand back to the start after each",
+            ),
+            "failed: press c to calibrate again",
+        ),
+        (CalibrationStatus("collecting", 1, "make three slow strokes up the leg"), "learning (3"),
+        (
+            CalibrationStatus("collecting", 0, "no calibration: learning from the first strokes"),
+            "learning from the first strokes",
+        ),
+        (CalibrationStatus("waiting"), "not learned yet"),
+    ],
+)
+def test_the_axis_line_fits_its_fifty_columns_in_every_state(
+    status: CalibrationStatus, line: str
+) -> None:
+    """The session screen's axis line has 50 columns on an 80-column terminal: the long whys of a
+    failed calibration (cut off there before) live on the calibration screen."""
+    text = axis_text(status)
+    assert text.startswith("Axis     " + line)
+    assert len(text) <= 50
 
 
 # -- session ----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from tui.widgets import (
     CueBanner,
     DirectionGlyph,
     TextLine,
+    axis_text,
     cadence_text,
     force_text,
     share_text,
@@ -181,20 +182,7 @@ class SessionScreen(Screen[None]):
         lines["force"].set_text(force_text(view.force_n, profile, view.has_force))
         lines["share"].set_text(share_text(view.upward_share, view.linear_in_window, profile))
         lines["count"].set_text(f"Strokes  {view.stroke_count}")
-        calibration = f"Axis     {view.calibration.state}"
-        if view.calibration.message:
-            # a learned axis says how ("learned from 6 strokes"); other states add the why
-            learned = view.calibration.state == "learned"
-            calibration = (
-                f"Axis     {view.calibration.message}"
-                if learned
-                else f"{calibration}: {view.calibration.message}"
-            )
-        if view.calibration.advice:
-            # the full advice was on the calibration screen; here a reminder of why directions
-            # may be misjudged
-            calibration += "; glide ≈ return"
-        lines["calibration"].set_text(calibration)
+        lines["calibration"].set_text(axis_text(view.calibration))
         lines["strip"].set_text(strip_text(view.recent_strokes, self.size.width or 80))
         if view.signal is not self._signal:
             self._signal = view.signal

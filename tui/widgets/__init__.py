@@ -4,6 +4,7 @@ from tui.widgets.cue_banner import CueBanner
 from tui.widgets.glyph import DirectionGlyph, glyph_lines
 from tui.widgets.meters import (
     TextLine,
+    axis_text,
     bar,
     cadence_text,
     force_text,
@@ -16,6 +17,7 @@ __all__ = [
     "CueBanner",
     "DirectionGlyph",
     "TextLine",
+    "axis_text",
     "bar",
     "cadence_text",
     "force_text",

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from analysis.events import Stroke
+from analysis.pipeline import CalibrationStatus
 from analysis.techniques import TechniqueProfile
 from tui.session import SourceStatus
 
@@ -85,6 +86,24 @@ def share_text(share: float | None, linear_count: int, profile: TechniqueProfile
     text.append(bar(share or 0.0), "yellow" if low else "green")
     text.append(f" of {linear_count} (2 min)")
     return text
+
+
+def axis_text(status: CalibrationStatus) -> str:
+    """``Axis     learned from 3 strokes``: the calibration's state in the 50 columns the line
+    has on an 80-column screen. The whys of a failure, and the advice after a calibration whose
+    glides and returns looked alike, were on the calibration screen in full; here they are a
+    reminder (and ``c`` calibrates again)."""
+    if status.state == "learned":
+        text = status.message or "learned"
+        return f"Axis     {text}" + ("; glide ≈ return" if status.advice else "")
+    if status.state == "failed":
+        return "Axis     failed: press c to calibrate again"
+    if status.state == "collecting":
+        # a recording without a window learns from its first strokes; a live window asks
+        return "Axis     learning " + (
+            "from the first strokes" if "first strokes" in status.message else "(3 slow strokes)"
+        )
+    return "Axis     not learned yet"
 
 
 def strip_text(strokes: tuple[Stroke, ...], width: int) -> Text:
