@@ -59,6 +59,8 @@ CALIBRATION_MAX_S = 60.0
 """Longest calibration kept, s (the buffer is a bounded ring)."""
 AUTO_CALIBRATION_S = 15.0
 """Seconds learned from when a recording has no calibration window."""
+AUTO_CALIBRATION_MESSAGE = "no calibration: learning from the first strokes"
+"""The calibration's message while those first seconds are learnt (the UI words it shorter)."""
 MAX_DEAD_BAND_MPS = 0.05
 """Largest segmentation dead band in a session, m/s (fast calibration strokes must not hide a
 slower session's strokes in it)."""
@@ -347,7 +349,7 @@ class StrokePipeline:
             start = float(s.t_s[0])
             self._cal_window = (start, start + self._auto_calibration_s)
             self._cal_state = "collecting"
-            self._cal_message = "no calibration: learning from the first strokes"
+            self._cal_message = AUTO_CALIBRATION_MESSAGE
         if run.restart or self._gravity is None:
             self._restart(run.rate_hz, s.gyro_radps is not None)
         assert self._gravity is not None

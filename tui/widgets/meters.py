@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from analysis.events import Stroke
-from analysis.pipeline import CalibrationStatus
+from analysis.pipeline import AUTO_CALIBRATION_MESSAGE, CalibrationStatus
 from analysis.techniques import TechniqueProfile
 from tui.session import SourceStatus
 
@@ -100,9 +100,8 @@ def axis_text(status: CalibrationStatus) -> str:
         return "Axis     failed: press c to calibrate again"
     if status.state == "collecting":
         # a recording without a window learns from its first strokes; a live window asks
-        return "Axis     learning " + (
-            "from the first strokes" if "first strokes" in status.message else "(3 slow strokes)"
-        )
+        auto = status.message == AUTO_CALIBRATION_MESSAGE
+        return "Axis     learning " + ("from the first strokes" if auto else "(3 slow strokes)")
     return "Axis     not learned yet"
 
 
