@@ -48,7 +48,7 @@ import analysis.pipeline as pipeline_module
 import analysis.stages.limb_axis as limb_axis_module
 import analysis.stages.orientation as orientation_module
 from analysis.evaluation.scoring import RecordingScore, score_recording, summarize
-from analysis.pipeline import StrokePipeline, classify_samples
+from analysis.pipeline import StrokePipeline, classify_samples_with_calibration
 from analysis.samples import FloatArray
 from analysis.simulation import SimulatedSession, simulate_session
 from analysis.stages.motion import VELOCITY_LOWPASS_HZ, MotionFilter
@@ -58,7 +58,9 @@ from analysis.techniques import get_profile
 MODES = ("pipeline", "true acceleration", "true velocity", "zeroed at pauses")
 PAUSE_S = 0.1
 """Shortest true rest of the hand at which ``zeroed at pauses`` zeroes the velocity, s."""
-PAUSE_SPEED_MPS = 0.003
+PAUSE_SPEED_MPS = 0.01
+"""Speed below which the hand counts as resting, m/s (above the 2–8 mm/s of a resting hand's
+tremor; a stroke passes it only at its turn-arounds)."""
 BIAS_TIME_S = 0.2
 """Time constant of the bias read during pauses, s."""
 LEAK_HZ = 0.02
@@ -133,23 +135,29 @@ def _pauses(t_s: FloatArray, speed_mps: FloatArray) -> NDArray[np.bool_]:
 
 class _PauseBoundedIntegrator:
     """Velocity (m/s) integrated from linear acceleration without a high-pass: zero and the
-    bias re-read wherever ``paused``, a slow leak elsewhere, then the pipeline's 5 Hz low-pass."""
+    bias re-read wherever ``paused``, a slow leak elsewhere, then the pipeline's 5 Hz low-pass.
+    The bias starts at the first sample's acceleration and jumps to the first pause's (a session
+    starts with the hand still; the calibration strokes come before the bias could settle)."""
 
     def __init__(self, rate_hz: float) -> None:
         self.dt_s = 1.0 / rate_hz
         self.bias_gain = self.dt_s / BIAS_TIME_S
         self.leak = 1.0 - 2.0 * np.pi * LEAK_HZ * self.dt_s
         self.v = np.zeros(3)
-        self.bias = np.zeros(3)
+        self.bias: FloatArray | None = None
+        self._settled = False
         self._sos = butter(2, min(VELOCITY_LOWPASS_HZ, 0.35 * rate_hz), fs=rate_hz, output="sos")
         self._zi = np.zeros((1, 2, 3))
 
     def process(self, lin_mps2: FloatArray, paused: NDArray[np.bool_]) -> FloatArray:
         out = np.empty_like(lin_mps2)
-        v, bias = self.v, self.bias
+        v = self.v
+        bias = lin_mps2[0].copy() if self.bias is None else self.bias
         for k in range(lin_mps2.shape[0]):
             if paused[k]:
-                bias = bias + self.bias_gain * (lin_mps2[k] - bias)
+                gain = self.bias_gain if self._settled else 1.0
+                self._settled = True
+                bias = bias + gain * (lin_mps2[k] - bias)
                 v = np.zeros(3)
             else:
                 v = self.leak * v + (lin_mps2[k] - bias) * self.dt_s
@@ -219,6 +227,11 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=2.0)
     parser.add_argument("--ideal", action="store_true", help="error-free sensors")
     parser.add_argument("--ahrs-gain", type=float, default=None)
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="stroke F1 per session and mode (* where the calibration failed)",
+    )
     args = parser.parse_args()
     if args.ahrs_gain is not None:
         orientation_module.AHRS_GAIN = args.ahrs_gain
@@ -232,10 +245,11 @@ def main() -> None:
             conditions["ideal"] = True
         session = simulate_session(seed, args.minutes, **conditions)
         profile = get_profile(session.technique)
+        f1_by_mode: list[str] = []
         for mode in MODES:
             oracle = _Oracle(session, mode)
             with _substituted(oracle):
-                events = classify_samples(
+                events, calibration = classify_samples_with_calibration(
                     session.samples, profile, session.sample_rate_hz, session.calibration
                 )
             score = score_recording(
@@ -245,6 +259,13 @@ def main() -> None:
             by_technique[mode, session.technique].append(score)
             if mode == "zeroed at pauses":
                 error_changes += oracle.error_changes()
+            f1 = summarize([score]).detect_f1 or 0.0
+            f1_by_mode.append(f"{f1:.3f}{'' if calibration.state == 'learned' else '*'}")
+        if args.verbose:
+            print(
+                f"seed {seed:5d} {session.technique:15s} {session.sample_rate_hz:5.0f} Hz  "
+                + " ".join(f1_by_mode)
+            )
     sensors = "error-free sensors" if args.ideal else "simulated sensor errors"
     gain = "" if args.ahrs_gain is None else f", AHRS gain {args.ahrs_gain:g}"
     print(
