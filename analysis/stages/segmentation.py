@@ -9,13 +9,13 @@ outlives one stroke; a half longer than ``max_half_s`` is drift, not a stroke, a
 
 The velocity comes through a two-pole high-pass (corner ``lead_highpass_hz``) that leads the true
 velocity by ``2·atan(a/ω)`` (a = 2π·corner) at angular frequency ω: it crosses zero, so a half
-starts and ends, early by about ``2·atan(a/ω)/ω`` s — 0.03 s for a 0.5 s half, 0.13 s for 1 s,
-0.28 s for 1.5 s (ω = π/duration: a half is half a cycle). Both reported times are moved later by
-that much (the end never past the moment the half was decided), which keeps the duration; the
-force and vibration means are taken over the re-timed span, since those channels have no lead. This
-is the first-order term only: the 5 Hz low-pass lags by ~0.045 s, and after a pause the high-pass's
-memory of the previous half makes the velocity cross even earlier (0.1–0.3 s measured on min-jerk
-strokes); the correction stays on the safe side of both.
+starts and ends, early by about ``2·atan(a/ω)/ω`` s — 0.03 s for a 0.5 s half, 0.13 s for 1 s, 0.28
+s for 1.5 s (ω = π/duration: a half is half a cycle). Both reported times are moved later by that
+much (the end never past the moment the half was decided), which keeps the duration; the force,
+vibration and stroke-band acceleration means are taken over the re-timed span, since those channels
+have no such lead. This is the first-order term only: the 5 Hz low-pass lags by ~0.045 s, and after
+a pause the high-pass's memory of the previous half makes the velocity cross even earlier (0.1–0.3
+s measured on min-jerk strokes); the correction stays on the safe side of both.
 
 Running sums (``np.cumsum``, a sequential scan started from the carried total) give each half's
 features, so the result is bit-for-bit the same however the stream is batched.
@@ -32,8 +32,8 @@ from analysis.samples import FloatArray
 # columns of the running sums
 _DISP, _PATH_AX, _PATH_PERP, _E_AX, _E_PERP, _VIB, _FORCE, _COUNT, _ROT, _A_AX, _A_PERP = range(11)
 _N_SUMS = 11
-# the sums of the channels that reach the segmenter without the velocity's lead
-_RAW = [_VIB, _FORCE, _COUNT]
+# the sums of the channels that reach the segmenter without the velocity's lead, and the count
+_RAW = [_VIB, _FORCE, _COUNT, _A_AX, _A_PERP]
 
 
 PEAK_HYSTERESIS = 2.0
@@ -72,8 +72,8 @@ class HalfStroke:
     energy_axial, energy_perp:
         Mean squared velocity along and across the axis, (m/s)².
     acc_axial, acc_perp:
-        Mean squared stroke-band acceleration along and across the axis, (m/s²)² (0 when no
-        acceleration was supplied).
+        Mean squared stroke-band acceleration along and across the axis over the re-timed span,
+        (m/s²)² (0 when no acceleration was supplied).
     vibration:
         Mean accelerometer power above 15 Hz, (m/s²)²; ``None`` without that band.
     force_n:
@@ -158,7 +158,7 @@ class HalfStrokeSegmenter:
         self.lead_highpass_hz = lead_highpass_hz
         self._sums = np.zeros(_N_SUMS)
         # recent sample times and the running sums of the raw channels before each of them: the
-        # force and vibration of a half are taken over its re-timed span (see _raw_sums)
+        # force, vibration and acceleration of a half are taken over its re-timed span (_raw_sums)
         self._hist_t: FloatArray = np.zeros(0)
         self._hist_raw: FloatArray = np.zeros((0, len(_RAW)))
         self.restart()
@@ -233,7 +233,9 @@ class HalfStrokeSegmenter:
             x[:, _A_PERP] = np.einsum("ij,ij->i", acc_mps2, acc_mps2) - a_ax * a_ax
         # sums before each sample: a half over samples [a, b) sums to before[b] - before[a]
         before = np.cumsum(np.vstack((self._sums[None, :], x)), axis=0)
-        track_raw = self.lead_highpass_hz > 0.0 and (vibration is not None or force_n is not None)
+        track_raw = self.lead_highpass_hz > 0.0 and (
+            vibration is not None or force_n is not None or acc_mps2 is not None
+        )
         if not track_raw:
             self._hist_t = np.zeros(0)
             self._hist_raw = np.zeros((0, len(_RAW)))
@@ -316,25 +318,28 @@ class HalfStrokeSegmenter:
         self._dead_t = None
         self._peak = 0.0
 
-    def _raw_sums(self, onset_s: float, end_s: float) -> tuple[float, float, float] | None:
-        """Vibration and force sums and the sample count over ``[onset_s, end_s)``, or ``None``
-        when that span holds no sample.
+    def _raw_sums(self, onset_s: float, end_s: float) -> FloatArray | None:
+        """The running sums of :data:`_RAW` (vibration, force, sample count, squared acceleration
+        along and across the axis) over ``[onset_s, end_s)``, or ``None`` when that span holds no
+        sample.
 
         The velocity leads the hand (the high-pass), so the samples of a half's velocity run
-        ``lead`` s earlier than the hand's motion; the force sensor and the friction vibration
-        have no such lead. Their means are taken over the re-timed span, the one the hand really
-        moved in: over the velocity's own span, a return right after a pressed glide would
-        carry the glide's last fraction of a second of force (10 N of a 38 N glide measured on
-        a 1.6 s return) and a glide would miss its own end."""
+        ``lead`` s earlier than the hand's motion; the force sensor, the friction vibration and
+        the stroke-band acceleration have no such lead. Their means are taken over the re-timed
+        span, the one the hand really moved in: over the velocity's own span, a return right
+        after a pressed glide would carry the glide's last fraction of a second of force (10 N
+        of a 38 N glide measured on a 1.6 s return), and a glide the landing of the lifted
+        return before it (measured on 2 s glides: more than half a lifted return's acceleration
+        across the axis, where a glide on the skin has next to none)."""
         if self._hist_t.size == 0 or self._hist_t[0] > onset_s:
             return None
         i0, i1 = np.searchsorted(self._hist_t, (onset_s, end_s), side="left")
         if i1 <= i0 or i1 >= self._hist_t.size:
             return None
-        diff = self._hist_raw[i1] - self._hist_raw[i0]
+        diff: FloatArray = self._hist_raw[i1] - self._hist_raw[i0]
         if diff[2] < 1.0:
             return None
-        return float(diff[0]), float(diff[1]), float(diff[2])
+        return diff
 
     def _make_half(
         self, end_t: float, end_sums: FloatArray, decided_t: float, has_vib: bool, has_force: bool
@@ -351,10 +356,11 @@ class HalfStrokeSegmenter:
         onset_s = self._start_t + lead
         end_s = min(end_t + lead, decided_t)
         vib_sum, force_sum, raw_count = d[_VIB], d[_FORCE], count
+        acc_ax_sum, acc_perp_sum = d[_A_AX], d[_A_PERP]
         if lead > 0.0:
             raw = self._raw_sums(onset_s, end_s)
             if raw is not None:
-                vib_sum, force_sum, raw_count = raw
+                vib_sum, force_sum, raw_count, acc_ax_sum, acc_perp_sum = (float(x) for x in raw)
         return HalfStroke(
             onset_s=onset_s,
             end_s=end_s,
@@ -364,8 +370,8 @@ class HalfStrokeSegmenter:
             path_perp_m=float(d[_PATH_PERP]),
             energy_axial=float(d[_E_AX] / count),
             energy_perp=float(d[_E_PERP] / count),
-            acc_axial=float(d[_A_AX] / count),
-            acc_perp=float(d[_A_PERP] / count),
+            acc_axial=float(acc_ax_sum / raw_count),
+            acc_perp=float(acc_perp_sum / raw_count),
             vibration=float(vib_sum / raw_count) if has_vib else None,
             force_n=float(force_sum / raw_count) if has_force else None,
             peak_speed_mps=self._peak,
