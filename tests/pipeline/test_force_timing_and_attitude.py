@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.samples import STANDARD_GRAVITY_MPS2, FloatArray
+from analysis.samples import STANDARD_GRAVITY_MPS2, FloatArray, SampleBatch
 from analysis.stages.motion import VELOCITY_HIGHPASS_HZ, MotionFilter
 from analysis.stages.orientation import AHRS_SETTLE_S, GravityRemover, earth_to_sensor
 from analysis.stages.segmentation import HalfStroke, HalfStrokeSegmenter
@@ -27,20 +27,27 @@ _CROSS = np.array([0.0, 1.0, 0.0])
 _GRAVITY = np.array([0.0, 0.0, STANDARD_GRAVITY_MPS2])
 
 
-def _slow_glides_and_returns() -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Deep-tissue-like strokes: pressed 2 s glides of 30 cm up, unpressed 1.6 s returns straight
-    after. Returns times (s), velocity from the live filter (m/s) and force (N)."""
+def _slow_strokes(return_s: float, lift_m: float, force_n: float | None) -> SampleBatch:
+    """Deep-tissue-like strokes: six pressed 2 s glides of 30 cm up, each followed at once by its
+    return (``return_s`` long, lifted ``lift_m``)."""
     batch, _ = reciprocating(
         [1] * 6,
         glide_s=2.0,
-        return_s=1.6,
+        return_s=return_s,
         pause_s=0.0,
         distance_m=0.3,
-        lift_m=0.0,
-        force_n=30.0,
+        lift_m=lift_m,
+        force_n=force_n,
         gyro=False,
         calibration_strokes=0,
     )
+    return batch
+
+
+def _slow_glides_and_returns() -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Unpressed, unlifted 1.6 s returns: times (s), velocity from the live filter (m/s) and
+    force (N)."""
+    batch = _slow_strokes(return_s=1.6, lift_m=0.0, force_n=30.0)
     assert batch.force_n is not None
     v = MotionFilter(RATE).velocity(batch.acc_mps2 - _GRAVITY)
     return batch.t_s, v, batch.force_n
@@ -81,19 +88,9 @@ def test_retimed_force_does_not_depend_on_batching(step: int) -> None:
 
 
 def _lifted_returns_halves(step: int) -> list[HalfStroke]:
-    """Slow pressed 2 s glides of 30 cm up, each followed at once by a 1.4 s return lifted 3 cm;
-    halves cut from the live velocity with the stroke-band acceleration alongside."""
-    batch, _ = reciprocating(
-        [1] * 6,
-        glide_s=2.0,
-        return_s=1.4,
-        pause_s=0.0,
-        distance_m=0.3,
-        lift_m=0.03,
-        force_n=None,
-        gyro=False,
-        calibration_strokes=0,
-    )
+    """1.4 s returns lifted 3 cm: halves cut from the live velocity with the stroke-band
+    acceleration alongside."""
+    batch = _slow_strokes(return_s=1.4, lift_m=0.03, force_n=None)
     motion = MotionFilter(RATE)
     lin = batch.acc_mps2 - _GRAVITY
     v, acc = motion.velocity(lin), motion.stroke_acceleration(lin)
