@@ -2,8 +2,8 @@
 
 - The force of a half is the force while the hand made that half: the velocity leads the hand (its
   high-pass), the force sensor does not, so a half's force is taken over its re-timed span; and
-  so is its stroke-band acceleration (the lift of a return belongs to the return, not to the glide
-  before it).
+  so is its stroke-band acceleration (the landing of a lifted return belongs to the return, not to
+  the glide after it).
 - The AHRS trusts the accelerometer's tilt only gently while the hand strokes (the stroke's
   acceleration reads as tilt), and more firmly for a few seconds after a reset, when the attitude
   it starts from is a guess.
