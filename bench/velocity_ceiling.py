@@ -110,7 +110,7 @@ class _Oracle:
                 changes.append((gap_s, float(np.sqrt(np.mean(np.sum(between**2, axis=1))))))
         return changes
 
-    def run_indices(self) -> FloatArray:
+    def run_indices(self) -> NDArray[np.intp]:
         """Index into the session's samples of each sample of the current run."""
         i = np.searchsorted(self.sample_t_s, self.run_t_s)
         return np.clip(i, 0, len(self.sample_t_s) - 1)
