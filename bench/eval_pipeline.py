@@ -2,8 +2,9 @@
 
 Simulates sessions in-process (no files), runs the causal pipeline over each exactly as
 ``classify`` does, scores with :mod:`analysis.evaluation` (the spec's rules) and prints pooled
-figures overall and per condition (posture, device, gyro, force, return style, symmetry, rate,
-technique). Usage::
+figures overall and per condition: the physical cue the sensor has for the pressed half
+(:func:`pressed_half_cue`), posture, device, gyro, force, return style, symmetry, rate, technique.
+Usage::
 
     uv run python bench/eval_pipeline.py --seeds 0:40 --minutes 2 [--json out.json]
 
@@ -27,6 +28,7 @@ from analysis.evaluation.scoring import (
 )
 from analysis.pipeline import classify_samples
 from analysis.simulation import simulate_session
+from analysis.stages.motion import MotionFilter
 from analysis.techniques import get_profile
 
 
@@ -40,8 +42,23 @@ def _rate_bucket(rate_hz: float) -> str:
     return "rate>=150"
 
 
+def pressed_half_cue(cond: dict[str, Any]) -> str:
+    """The strongest physical cue the sensor has to tell the pressed half from the return: a
+    force channel; else friction vibration (the skin gives stick-slip and the rate leaves a band
+    above 15 Hz to see it in); else the lift of the returns (lifted or mixed); else only the
+    tempo (gliding returns on a sensor that sees no friction: pressure itself is invisible)."""
+    if cond["has_force"]:
+        return "force"
+    if cond["friction_vibration"] > 0.0 and MotionFilter(float(cond["rate_hz"])).has_vibration:
+        return "friction"
+    if cond["return_style"] != "gliding":
+        return "lift"
+    return "tempo"
+
+
 def _groups(cond: dict[str, Any]) -> list[str]:
     return [
+        f"cue={pressed_half_cue(cond)}",
         f"posture={cond['posture']}",
         f"device={cond['device']}",
         f"gyro={cond['has_gyro']}",
