@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import Counter
 from typing import Any
 
@@ -75,8 +74,11 @@ def main() -> None:
     minutes: Counter[str] = Counter()
     skipped = 0
     for path in args.json:
-        with open(path, encoding="utf-8") as fh:
-            recordings = json.load(fh)["recordings"]
+        try:
+            with open(path, encoding="utf-8") as fh:
+                recordings = json.load(fh)["recordings"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            parser.error(f"{path}: not an `evaluate --json` output ({exc})")
         for score in recordings.values():
             cond = _conditions(score.get("groups", {}))
             if cond is None or score.get("failed"):
@@ -96,7 +98,7 @@ def main() -> None:
                     counts[name] += int(score.get(name) or 0)
                 minutes[key] += cond["minutes"]
     if not pooled:
-        sys.exit("no simulated recordings in these files")
+        parser.error("no simulated recordings in these files")
     sensors = ("gyro", "accelerometer only")
     cues = ("force", "friction", "lift", "tempo")
     keys = ["all", *sensors, *(f"{cue}, {sensor}" for sensor in sensors for cue in cues)]
