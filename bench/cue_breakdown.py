@@ -9,9 +9,9 @@ only the tempo of the two halves (gliding returns: the pressure itself is invisi
 Each of these is split by whether a gyroscope separates the hand's tilt from its motion. A second
 table takes the recordings where both are there (a gyroscope, and force or friction to see the
 press) by technique: what is left there is the stroke's own speed against the velocity estimate's
-high-pass (slow sustained strokes, see ``bench/velocity_ceiling.py``). Reads
-the ``--json`` output of ``evaluate`` (its per-recording ``groups`` carry the simulator's
-conditions) and pools the spec's figures per group. Usage::
+high-pass (slow sustained strokes, see ``bench/velocity_ceiling.py``). Reads the ``--json``
+output of ``evaluate`` (its per-recording ``groups`` carry the simulator's conditions) and pools
+the spec's figures per group. Usage::
 
     uv run massage-coach evaluate SET... --json out.json
     uv run python bench/cue_breakdown.py out.json [more.json ...]
@@ -30,7 +30,6 @@ _COUNTS = (
     "labelled_strokes",
     "detected_strokes",
     "matched_strokes",
-    "linear_matched",
     "switch_up_owed",
     "switch_up_hits",
     "switch_up_false",
@@ -54,6 +53,14 @@ def _conditions(groups: dict[str, str]) -> dict[str, Any] | None:
         }
     except KeyError:
         return None
+
+
+def _add(pooled: dict[str, Counter[str]], key: str, score: dict[str, Any]) -> None:
+    """Add one recording's counts to the group ``key``."""
+    counts = pooled.setdefault(key, Counter())
+    counts["recordings"] += 1
+    for name in _COUNTS:
+        counts[name] += int(score.get(name) or 0)
 
 
 def _f1(c: Counter[str]) -> float:
@@ -87,15 +94,9 @@ def main() -> None:
             sensor = "gyro" if cond["has_gyro"] else "accelerometer only"
             cue = pressed_half_cue(cond)
             if cond["has_gyro"] and cue in ("force", "friction"):
-                counts = by_technique.setdefault(str(score.get("technique")), Counter())
-                counts["recordings"] += 1
-                for name in _COUNTS:
-                    counts[name] += int(score.get(name) or 0)
+                _add(by_technique, str(score.get("technique")), score)
             for key in ("all", sensor, f"{cue}, {sensor}"):
-                counts = pooled.setdefault(key, Counter())
-                counts["recordings"] += 1
-                for name in _COUNTS:
-                    counts[name] += int(score.get(name) or 0)
+                _add(pooled, key, score)
                 minutes[key] += cond["minutes"]
     if not pooled:
         parser.error("no simulated recordings in these files")
@@ -109,10 +110,9 @@ def main() -> None:
         if key not in pooled:
             continue
         c = pooled[key]
-        f1 = _f1(c)
         fa = 10.0 * c["switch_up_false"] / minutes[key] if minutes[key] else 0.0
         print(
-            f"{key:32s} {c['recordings']:4d}  {f1:9.3f}  "
+            f"{key:32s} {c['recordings']:4d}  {_f1(c):9.3f}  "
             f"{_ratio(c['switch_up_hits'], c['switch_up_owed']):18s} {fa:8.2f}  "
             f"{_ratio(c['slow_down_hits'], c['slow_down_owed'])}"
         )
