@@ -28,7 +28,7 @@ from analysis.evaluation.scoring import (
 )
 from analysis.pipeline import classify_samples
 from analysis.simulation import simulate_session
-from analysis.stages.motion import MotionFilter
+from analysis.stages.motion import VIBRATION_MIN_RATE_HZ
 from analysis.techniques import get_profile
 
 
@@ -49,7 +49,7 @@ def pressed_half_cue(cond: dict[str, Any]) -> str:
     tempo (gliding returns on a sensor that sees no friction: pressure itself is invisible)."""
     if cond["has_force"]:
         return "force"
-    if cond["friction_vibration"] > 0.0 and MotionFilter(float(cond["rate_hz"])).has_vibration:
+    if cond["friction_vibration"] > 0.0 and float(cond["rate_hz"]) >= VIBRATION_MIN_RATE_HZ:
         return "friction"
     if cond["return_style"] != "gliding":
         return "lift"

@@ -9,7 +9,7 @@ only within one stroke. Below 0.1 Hz the hand is not stroking anyway.
 Vibration is the power of the accelerometer above 15 Hz, or above 30 Hz from 100 Hz sampling on
 (fourth-order high-pass, :func:`vibration_corner_hz`): skin friction during a pressed glide is
 broadband stick-slip, while a lifted hand carries only tremor (below 12 Hz). At sample rates under
-45 Hz there is no usable band above 15 Hz and vibration is ``None``.
+45 Hz (:data:`VIBRATION_MIN_RATE_HZ`) there is no usable band above 15 Hz and vibration is ``None``.
 Why fourth order: the high-pass also passes a little of the stroke's own acceleration, (f / 15 Hz)
 to the power of twice its order, and a half of duration T has its acceleration at f ≈ 1/T; at
 second order a quick return's own motion leaked as much "friction" as a slow glide's rubbing (the
@@ -37,6 +37,9 @@ VIBRATION_HIGH_BAND_HZ = 30.0
 """The vibration band's corner where the sample rate leaves room above it (see
 :func:`vibration_corner_hz`), Hz."""
 VIBRATION_HIGHPASS_ORDER = 4
+VIBRATION_MIN_RATE_HZ = 45.0
+"""Below this sample rate there is no usable band above :data:`VIBRATION_HIGHPASS_HZ` (its
+Nyquist is under 22.5 Hz) and vibration is ``None``, Hz."""
 STROKE_BAND_HZ = (0.3, 5.0)
 
 
@@ -86,7 +89,7 @@ class MotionFilter:
                 fs=self.rate_hz,
                 output="sos",
             )
-            if self.rate_hz >= 45.0
+            if self.rate_hz >= VIBRATION_MIN_RATE_HZ
             else None
         )
         self._zi_v = np.zeros((self._sos_v.shape[0], 2, 3))
